@@ -1,0 +1,156 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// slackBlock is the part of a Block Kit block the fake checks.
+type slackBlock struct {
+	Type      string            `json:"type"`
+	BlockID   string            `json:"block_id"`
+	Text      *slackTextObj     `json:"text"`
+	Fields    []slackTextObj    `json:"fields"`
+	Label     *slackTextObj     `json:"label"`
+	Elements  []json.RawMessage `json:"elements"`
+	Accessory json.RawMessage   `json:"accessory"`
+	Element   json.RawMessage   `json:"element"`
+}
+
+type slackTextObj struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+type slackCheckedElement struct {
+	Type     string        `json:"type"`
+	ActionID string        `json:"action_id"`
+	Text     *slackTextObj `json:"text"`
+	Value    string        `json:"value"`
+	URL      string        `json:"url"`
+	Options  []struct {
+		Text  slackTextObj `json:"text"`
+		Value string       `json:"value"`
+	} `json:"options"`
+}
+
+// slackValidateBlocks checks blocks against Slack's documented Block Kit
+// limits and returns one line per violation, as Slack lists them in
+// response_metadata.messages.
+func slackValidateBlocks(raw []byte, maxBlocks int) []string {
+	var blocks []slackBlock
+	if err := json.Unmarshal(raw, &blocks); err != nil {
+		return []string{"[ERROR] blocks must be a JSON array of block objects"}
+	}
+	var errs []string
+	add := func(i int, format string, args ...any) {
+		errs = append(errs, fmt.Sprintf("[ERROR] "+format+" [json-pointer:/blocks/%d]", append(args, i)...))
+	}
+	if len(blocks) > maxBlocks {
+		errs = append(errs, fmt.Sprintf("[ERROR] no more than %d items allowed [json-pointer:/blocks]", maxBlocks))
+	}
+	ids := map[string]bool{}
+	for i, b := range blocks {
+		if b.Type == "" {
+			add(i, "missing required field: type")
+			continue
+		}
+		if b.BlockID != "" {
+			if len(b.BlockID) > 255 {
+				add(i, "block_id must be at most 255 characters")
+			}
+			if ids[b.BlockID] {
+				add(i, "duplicate block_id %q", b.BlockID)
+			}
+			ids[b.BlockID] = true
+		}
+		switch b.Type {
+		case "section":
+			if b.Text == nil && len(b.Fields) == 0 {
+				add(i, "section needs text or fields")
+			}
+			if b.Text != nil && (utf8.RuneCountInString(b.Text.Text) > 3000 || b.Text.Text == "") {
+				add(i, "section text must be 1 to 3000 characters")
+			}
+			if len(b.Fields) > 10 {
+				add(i, "no more than 10 fields allowed")
+			}
+			for _, f := range b.Fields {
+				if utf8.RuneCountInString(f.Text) > 2000 {
+					add(i, "field text must be at most 2000 characters")
+				}
+			}
+		case "header":
+			if b.Text == nil || b.Text.Type != "plain_text" || b.Text.Text == "" || utf8.RuneCountInString(b.Text.Text) > 150 {
+				add(i, "header text must be plain_text of 1 to 150 characters")
+			}
+		case "actions":
+			if len(b.Elements) == 0 || len(b.Elements) > 25 {
+				add(i, "actions needs 1 to 25 elements")
+			}
+		case "context":
+			if len(b.Elements) == 0 || len(b.Elements) > 10 {
+				add(i, "context needs 1 to 10 elements")
+			}
+		case "input":
+			if b.Label == nil || utf8.RuneCountInString(b.Label.Text) > 2000 {
+				add(i, "input needs a label of at most 2000 characters")
+			}
+			if len(b.Element) == 0 {
+				add(i, "input needs an element")
+			}
+		}
+		actionIDs := map[string]bool{}
+		els := b.Elements
+		if len(b.Accessory) > 0 {
+			els = append(els, b.Accessory)
+		}
+		if len(b.Element) > 0 {
+			els = append(els, b.Element)
+		}
+		for _, raw := range els {
+			for _, msg := range slackCheckElement(raw, actionIDs) {
+				add(i, "%s", msg)
+			}
+		}
+	}
+	return errs
+}
+
+func slackCheckElement(raw json.RawMessage, actionIDs map[string]bool) []string {
+	var e slackCheckedElement
+	if json.Unmarshal(raw, &e) != nil {
+		return nil // context elements may be plain strings in old payloads
+	}
+	var errs []string
+	if e.ActionID != "" {
+		if len(e.ActionID) > 255 {
+			errs = append(errs, "action_id must be at most 255 characters")
+		}
+		if actionIDs[e.ActionID] {
+			errs = append(errs, fmt.Sprintf("duplicate action_id %q", e.ActionID))
+		}
+		actionIDs[e.ActionID] = true
+	}
+	if e.Type == "button" {
+		if e.Text == nil || e.Text.Text == "" || utf8.RuneCountInString(e.Text.Text) > 75 {
+			errs = append(errs, "button text must be 1 to 75 characters")
+		}
+		if utf8.RuneCountInString(e.Value) > 2000 {
+			errs = append(errs, "button value must be at most 2000 characters")
+		}
+		if len(e.URL) > 3000 {
+			errs = append(errs, "button url must be at most 3000 characters")
+		}
+	}
+	if len(e.Options) > 100 {
+		errs = append(errs, "no more than 100 options allowed")
+	}
+	for _, o := range e.Options {
+		if utf8.RuneCountInString(o.Text.Text) > 75 || utf8.RuneCountInString(o.Value) > 150 {
+			errs = append(errs, "option text must be at most 75 and value at most 150 characters")
+		}
+	}
+	return errs
+}

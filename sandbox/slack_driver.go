@@ -1,0 +1,410 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// BlockActionSpec describes a click on an interactive element. Give the
+// surface either as ChannelID+MessageTS (a message, ephemeral or not), ViewID
+// (a Home tab or modal), or Home (the user's current Home tab). The element
+// must exist on that surface; BlockID, Type and Value default to what the
+// surface's blocks say.
+type BlockActionSpec struct {
+	ActionID string
+	BlockID  string
+	// Type is the element type ("button", "static_select", ...).
+	Type  string
+	Value string
+	// SelectedOption is the value of the chosen option of a select or radio
+	// group; it is sent as selected_option.
+	SelectedOption string
+
+	ChannelID string
+	MessageTS string
+	ViewID    string
+	Home      bool
+}
+
+// slackResponseURL is one response_url the fake issued.
+type slackResponseURL struct {
+	userID    string
+	channelID string
+	messageTS string // set for block actions on a message: replace_original applies to it
+	issued    time.Time
+	uses      int
+}
+
+// slackTrigger is one trigger_id the fake issued.
+type slackTrigger struct {
+	userID string
+	issued time.Time
+	used   bool
+}
+
+// Response URL limits: at most 5 uses within 30 minutes.
+const (
+	slackResponseURLUses = 5
+	slackResponseURLTTL  = 30 * time.Minute
+)
+
+func (s *Slack) issueResponseURLLocked(userID, channelID, messageTS string) string {
+	id := s.nextIDLocked("R") + "/" + slackRandomHex(12)
+	s.responseURLs[id] = &slackResponseURL{userID: userID, channelID: channelID, messageTS: messageTS, issued: s.opts.Now()}
+	return s.base + "response/" + s.opts.TeamID + "/" + id
+}
+
+func (s *Slack) issueTriggerLocked(userID string) string {
+	s.seq++
+	id := fmt.Sprintf("%d.%d.%s", s.seq, s.opts.Now().Unix(), slackRandomHex(16))
+	s.triggers[id] = slackTrigger{userID: userID, issued: time.Now()}
+	return id
+}
+
+func (s *Slack) userLocked(userID string) (*SlackUser, error) {
+	u, ok := s.users[userID]
+	if !ok {
+		return nil, fmt.Errorf("slack fake: unknown user %q (AddUser first)", userID)
+	}
+	return u, nil
+}
+
+func (s *Slack) userObjLocked(u *SlackUser) map[string]any {
+	return map[string]any{"id": u.ID, "username": u.Name, "name": u.Name, "team_id": s.opts.TeamID}
+}
+
+func (s *Slack) teamObj() map[string]any {
+	return map[string]any{"id": s.opts.TeamID, "domain": "tally-sandbox"}
+}
+
+func (s *Slack) actionTS() string {
+	return slackTS(s.opts.Now().UnixMicro())
+}
+
+// SlashCommand sends a slash command typed by userID in the bot's DM channel
+// and waits for its ack. command includes the slash, e.g. "/tally".
+func (s *Slack) SlashCommand(ctx context.Context, userID, command, text string) (*Ack, error) {
+	return s.SlashCommandIn(ctx, userID, s.DMChannel(userID), command, text)
+}
+
+// SlashCommandIn is SlashCommand typed in channelID.
+func (s *Slack) SlashCommandIn(ctx context.Context, userID, channelID, command, text string) (*Ack, error) {
+	s.mu.Lock()
+	u, err := s.userLocked(userID)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	payload := map[string]any{
+		"token":                 "sandbox-verification-token",
+		"team_id":               s.opts.TeamID,
+		"team_domain":           "tally-sandbox",
+		"channel_id":            channelID,
+		"channel_name":          "directmessage",
+		"user_id":               u.ID,
+		"user_name":             u.Name,
+		"command":               command,
+		"text":                  text,
+		"api_app_id":            s.opts.AppID,
+		"is_enterprise_install": "false",
+		"response_url":          s.issueResponseURLLocked(u.ID, channelID, ""),
+		"trigger_id":            s.issueTriggerLocked(u.ID),
+	}
+	s.mu.Unlock()
+	return s.SendEnvelope(ctx, "slash_commands", payload, true)
+}
+
+// OpenHome sends the app_home_opened event for userID's Home tab and waits
+// for its ack. The event carries the user's current Home view, if any.
+func (s *Slack) OpenHome(ctx context.Context, userID string) (*Ack, error) {
+	s.mu.Lock()
+	if _, err := s.userLocked(userID); err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	now := s.opts.Now()
+	event := map[string]any{
+		"type":     "app_home_opened",
+		"user":     userID,
+		"channel":  s.dmLocked(userID),
+		"tab":      "home",
+		"event_ts": slackTS(now.UnixMicro()),
+	}
+	if v := s.homeViewObjLocked(userID); v != nil {
+		event["view"] = v
+	}
+	payload := map[string]any{
+		"token":      "sandbox-verification-token",
+		"team_id":    s.opts.TeamID,
+		"api_app_id": s.opts.AppID,
+		"event":      event,
+		"type":       "event_callback",
+		"event_id":   s.nextIDLocked("Ev"),
+		"event_time": now.Unix(),
+		"authorizations": []map[string]any{{
+			"enterprise_id": nil, "team_id": s.opts.TeamID, "user_id": s.opts.BotUserID,
+			"is_bot": true, "is_enterprise_install": false,
+		}},
+		"is_ext_shared_channel": false,
+	}
+	s.mu.Unlock()
+	return s.SendEnvelope(ctx, "events_api", payload, false)
+}
+
+// BlockAction sends a block_actions interaction by userID and waits for its ack.
+func (s *Slack) BlockAction(ctx context.Context, userID string, a BlockActionSpec) (*Ack, error) {
+	s.mu.Lock()
+	payload, err := s.blockActionPayloadLocked(userID, a)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.SendEnvelope(ctx, "interactive", payload, false)
+}
+
+func (s *Slack) blockActionPayloadLocked(userID string, a BlockActionSpec) (map[string]any, error) {
+	u, err := s.userLocked(userID)
+	if err != nil {
+		return nil, err
+	}
+	payload := map[string]any{
+		"type":                  "block_actions",
+		"user":                  s.userObjLocked(u),
+		"api_app_id":            s.opts.AppID,
+		"token":                 "sandbox-verification-token",
+		"team":                  s.teamObj(),
+		"enterprise":            nil,
+		"is_enterprise_install": false,
+		"trigger_id":            s.issueTriggerLocked(userID),
+	}
+	var blocks json.RawMessage
+	switch {
+	case a.Home || a.ViewID != "":
+		viewID := a.ViewID
+		if a.Home {
+			viewID = s.homeViewIDs[userID]
+		}
+		view, vb, ok := s.viewObjByIDLocked(viewID)
+		if !ok {
+			return nil, fmt.Errorf("slack fake: no view %q to act on", viewID)
+		}
+		blocks = vb
+		payload["container"] = map[string]any{"type": "view", "view_id": viewID}
+		payload["view"] = view
+	case a.ChannelID != "" && a.MessageTS != "":
+		container := map[string]any{"type": "message", "message_ts": a.MessageTS, "channel_id": a.ChannelID, "is_ephemeral": false}
+		payload["channel"] = map[string]any{"id": a.ChannelID, "name": "directmessage"}
+		if m := s.findMessageLocked(a.ChannelID, a.MessageTS); m != nil && !m.Deleted {
+			blocks = m.Blocks
+			payload["message"] = s.messageObjLocked(m)
+		} else if m := s.findEphemeralLocked(userID, a.ChannelID, a.MessageTS); m != nil {
+			blocks = m.Blocks
+			container["is_ephemeral"] = true
+		} else {
+			return nil, fmt.Errorf("slack fake: no message %s in %s to act on", a.MessageTS, a.ChannelID)
+		}
+		payload["container"] = container
+		payload["response_url"] = s.issueResponseURLLocked(userID, a.ChannelID, a.MessageTS)
+	default:
+		return nil, fmt.Errorf("slack fake: block action needs a message (ChannelID+MessageTS), a ViewID or Home")
+	}
+	el, blockID, ok := slackFindElement(blocks, a.BlockID, a.ActionID)
+	if !ok {
+		return nil, fmt.Errorf("slack fake: no element with action_id %q (block_id %q) on that surface", a.ActionID, a.BlockID)
+	}
+	action := map[string]any{
+		"action_id": a.ActionID,
+		"block_id":  blockID,
+		"type":      slackFirst(a.Type, el.Type, "button"),
+		"action_ts": s.actionTS(),
+	}
+	if el.Text != nil {
+		action["text"] = el.Text
+	}
+	if a.SelectedOption != "" {
+		action["selected_option"] = slackOptionObj(el, a.SelectedOption)
+	} else {
+		action["value"] = slackFirst(a.Value, el.Value)
+	}
+	payload["actions"] = []any{action}
+	return payload, nil
+}
+
+// ViewSubmission submits a modal for userID and waits for the ack, whose
+// payload may carry {"response_action":"errors","errors":{...}}. values maps
+// block_id → action_id → the entered value; each is sent in the shape its
+// element type takes (plain_text_input value, select selected_option,
+// datepicker selected_date, ...) when the view is known. Empty callbackID and
+// privateMetadata default to the opened view's.
+func (s *Slack) ViewSubmission(ctx context.Context, userID, viewID, callbackID, privateMetadata string, values map[string]map[string]string) (*Ack, error) {
+	s.mu.Lock()
+	u, err := s.userLocked(userID)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	view := map[string]any{"id": viewID, "team_id": s.opts.TeamID, "type": "modal", "app_id": s.opts.AppID,
+		"bot_id": "B0SANDBOX", "root_view_id": viewID, "previous_view_id": nil, "hash": slackRandomHex(8)}
+	var blocks json.RawMessage
+	if obj, vb, ok := s.viewObjByIDLocked(viewID); ok {
+		view = obj
+		blocks = vb
+	}
+	if callbackID != "" {
+		view["callback_id"] = callbackID
+	}
+	if privateMetadata != "" {
+		view["private_metadata"] = privateMetadata
+	}
+	state := map[string]map[string]any{}
+	for blockID, actions := range values {
+		state[blockID] = map[string]any{}
+		for actionID, v := range actions {
+			el, _, _ := slackFindElement(blocks, blockID, actionID)
+			state[blockID][actionID] = slackStateValue(el, v)
+		}
+	}
+	view["state"] = map[string]any{"values": state}
+	payload := map[string]any{
+		"type":                  "view_submission",
+		"team":                  s.teamObj(),
+		"user":                  s.userObjLocked(u),
+		"api_app_id":            s.opts.AppID,
+		"token":                 "sandbox-verification-token",
+		"trigger_id":            s.issueTriggerLocked(userID),
+		"view":                  view,
+		"response_urls":         []any{},
+		"is_enterprise_install": false,
+		"enterprise":            nil,
+	}
+	s.mu.Unlock()
+	ack, err := s.SendEnvelope(ctx, "interactive", payload, true)
+	if err != nil {
+		return nil, err
+	}
+	s.applyViewResponse(viewID, ack)
+	return ack, nil
+}
+
+// applyViewResponse follows a view_submission ack as Slack does: "update"
+// replaces the modal, "errors" keeps it, anything else closes it.
+func (s *Slack) applyViewResponse(viewID string, ack *Ack) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.modals[viewID]
+	if !ok {
+		return
+	}
+	switch ack.ResponseAction() {
+	case "errors", "push":
+	case "update":
+		var p struct {
+			View json.RawMessage `json:"view"`
+		}
+		if json.Unmarshal(ack.Payload, &p) == nil && len(p.View) > 0 {
+			m.View = p.View
+			m.Updates++
+		}
+	default:
+		m.Closed = true
+	}
+}
+
+// slackElement is the part of a Block Kit element the fake reads.
+type slackElement struct {
+	Type     string          `json:"type"`
+	ActionID string          `json:"action_id"`
+	Value    string          `json:"value"`
+	Text     json.RawMessage `json:"text"`
+	Options  []struct {
+		Text  json.RawMessage `json:"text"`
+		Value string          `json:"value"`
+	} `json:"options"`
+}
+
+// slackFindElement finds the interactive element with actionID (in blockID
+// when given) among blocks' elements, accessories and input elements.
+func slackFindElement(blocks json.RawMessage, blockID, actionID string) (slackElement, string, bool) {
+	var list []struct {
+		BlockID   string         `json:"block_id"`
+		Elements  []slackElement `json:"elements"`
+		Accessory *slackElement  `json:"accessory"`
+		Element   *slackElement  `json:"element"`
+	}
+	if json.Unmarshal(blocks, &list) != nil {
+		return slackElement{}, "", false
+	}
+	for i, b := range list {
+		id := b.BlockID
+		if id == "" {
+			// Slack generates a block_id when the app gave none.
+			id = "blk" + strconv.Itoa(i)
+		}
+		if blockID != "" && id != blockID {
+			continue
+		}
+		cands := append([]slackElement(nil), b.Elements...)
+		if b.Accessory != nil {
+			cands = append(cands, *b.Accessory)
+		}
+		if b.Element != nil {
+			cands = append(cands, *b.Element)
+		}
+		for _, e := range cands {
+			if e.ActionID == actionID {
+				return e, id, true
+			}
+		}
+	}
+	return slackElement{}, "", false
+}
+
+func slackOptionObj(el slackElement, value string) map[string]any {
+	opt := map[string]any{"value": value, "text": map[string]any{"type": "plain_text", "text": value, "emoji": true}}
+	for _, o := range el.Options {
+		if o.Value == value && len(o.Text) > 0 {
+			opt["text"] = o.Text
+		}
+	}
+	return opt
+}
+
+// slackStateValue renders an entered value in the shape view.state.values
+// uses for the element's type.
+func slackStateValue(el slackElement, v string) map[string]any {
+	typ := slackFirst(el.Type, "plain_text_input")
+	switch typ {
+	case "static_select", "external_select", "radio_buttons":
+		return map[string]any{"type": typ, "selected_option": slackOptionObj(el, v)}
+	case "datepicker":
+		return map[string]any{"type": typ, "selected_date": v}
+	case "timepicker":
+		return map[string]any{"type": typ, "selected_time": v}
+	case "users_select":
+		return map[string]any{"type": typ, "selected_user": v}
+	case "conversations_select":
+		return map[string]any{"type": typ, "selected_conversation": v}
+	case "channels_select":
+		return map[string]any{"type": typ, "selected_channel": v}
+	case "checkboxes", "multi_static_select":
+		opts := []any{}
+		if v != "" {
+			opts = append(opts, slackOptionObj(el, v))
+		}
+		return map[string]any{"type": typ, "selected_options": opts}
+	default:
+		return map[string]any{"type": typ, "value": v}
+	}
+}
+
+func slackFirst(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

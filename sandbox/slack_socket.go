@@ -1,0 +1,563 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"go.uber.org/zap"
+)
+
+// Socket Mode limits as Slack documents them.
+const (
+	slackMaxConnections = 10
+	slackMaxAckBytes    = 20 * 1024
+	slackTicketTTL      = 30 * time.Second
+	slackWriteTimeout   = 5 * time.Second
+)
+
+// ErrSlackAckTimeout is returned by the driver methods when no ack arrived
+// within AckTimeout (after AckRetries re-sends).
+var ErrSlackAckTimeout = errors.New("slack fake: envelope not acked in time")
+
+// ErrSlackClosed is returned by the driver methods once the fake is closed.
+var ErrSlackClosed = errors.New("slack fake: closed")
+
+// Ack is a client's acknowledgement of one envelope.
+type Ack struct {
+	EnvelopeID string
+	// Payload is the ack's payload, nil when it carried none.
+	Payload json.RawMessage
+	// Latency is the time from writing the envelope to reading its ack.
+	Latency time.Duration
+	// Attempt is the retry_attempt of the envelope the ack answered (0 unless retried).
+	Attempt int
+}
+
+// ResponseAction returns the payload's response_action ("errors", "update",
+// "push", "clear"), or "".
+func (a *Ack) ResponseAction() string {
+	var p struct {
+		ResponseAction string `json:"response_action"`
+	}
+	_ = json.Unmarshal(a.Payload, &p)
+	return p.ResponseAction
+}
+
+// Errors returns the payload's view-submission errors keyed by block_id, or nil.
+func (a *Ack) Errors() map[string]string {
+	var p struct {
+		Errors map[string]string `json:"errors"`
+	}
+	_ = json.Unmarshal(a.Payload, &p)
+	return p.Errors
+}
+
+// Text returns the payload's "text" (a slash command's immediate answer), or "".
+func (a *Ack) Text() string {
+	var p struct {
+		Text string `json:"text"`
+	}
+	_ = json.Unmarshal(a.Payload, &p)
+	return p.Text
+}
+
+// Blocks returns the payload's "blocks" as raw JSON, or nil.
+func (a *Ack) Blocks() json.RawMessage {
+	var p struct {
+		Blocks json.RawMessage `json:"blocks"`
+	}
+	_ = json.Unmarshal(a.Payload, &p)
+	return p.Blocks
+}
+
+// slackSocket is the Socket Mode side of the fake; guarded by Slack.mu.
+type slackSocket struct {
+	conns       []*slackConn
+	nextConnID  int
+	rr          int
+	tickets     map[string]time.Time
+	pending     map[string]chan slackAckMsg
+	changed     chan struct{}
+	closed      bool
+	latencies   []time.Duration
+	droppedAcks int
+	strayAcks   int
+}
+
+func (k *slackSocket) init() {
+	k.tickets = make(map[string]time.Time)
+	k.pending = make(map[string]chan slackAckMsg)
+	k.changed = make(chan struct{})
+}
+
+// slackConn is one Socket Mode WebSocket.
+type slackConn struct {
+	id        int
+	ws        *websocket.Conn
+	writeMu   sync.Mutex
+	draining  bool // sent a disconnect; guarded by Slack.mu
+	done      chan struct{}
+	closeOnce sync.Once
+	grace     *time.Timer // guarded by Slack.mu
+}
+
+func (c *slackConn) write(data []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_ = c.ws.SetWriteDeadline(time.Now().Add(slackWriteTimeout))
+	return c.ws.WriteMessage(websocket.TextMessage, data)
+}
+
+// close drops the TCP connection without a close frame, as a network failure would.
+func (c *slackConn) close() {
+	c.closeOnce.Do(func() {
+		close(c.done)
+		_ = c.ws.Close()
+	})
+}
+
+type slackAckMsg struct {
+	payload json.RawMessage
+	at      time.Time
+}
+
+type slackEnvelope struct {
+	EnvelopeID             string          `json:"envelope_id"`
+	Type                   string          `json:"type"`
+	AcceptsResponsePayload bool            `json:"accepts_response_payload"`
+	Payload                json.RawMessage `json:"payload"`
+	RetryAttempt           int             `json:"retry_attempt"`
+	RetryReason            string          `json:"retry_reason"`
+}
+
+// notifyLocked wakes everyone waiting for a change in the connection set.
+func (s *Slack) notifyLocked() {
+	close(s.sock.changed)
+	s.sock.changed = make(chan struct{})
+}
+
+// issueTicketLocked returns a single-use WebSocket URL, or "" when the app
+// already has the maximum number of connections.
+func (s *Slack) issueTicketLocked() (string, error) {
+	if len(s.sock.conns) >= slackMaxConnections {
+		return "", errors.New("too_many_websockets")
+	}
+	now := time.Now()
+	for t, at := range s.sock.tickets {
+		if now.Sub(at) > slackTicketTTL {
+			delete(s.sock.tickets, t)
+		}
+	}
+	ticket := slackRandomHex(16)
+	s.sock.tickets[ticket] = now
+	return "ws" + strings.TrimPrefix(s.base, "http") + "link/?ticket=" + ticket + "&app_id=" + s.opts.AppID, nil
+}
+
+var slackUpgrader = websocket.Upgrader{
+	ReadBufferSize:  4096,
+	WriteBufferSize: 4096,
+	CheckOrigin:     func(*http.Request) bool { return true },
+}
+
+// serveSocket is the Socket Mode WebSocket endpoint behind the URL that
+// apps.connections.open hands out.
+func (s *Slack) serveSocket(w http.ResponseWriter, r *http.Request) {
+	ticket := r.URL.Query().Get("ticket")
+	s.mu.Lock()
+	issued, ok := s.sock.tickets[ticket]
+	delete(s.sock.tickets, ticket)
+	if s.sock.closed || !ok || time.Since(issued) > slackTicketTTL {
+		s.mu.Unlock()
+		http.Error(w, "invalid or used ticket", http.StatusUnauthorized)
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer s.wg.Done()
+
+	ws, err := slackUpgrader.Upgrade(w, r, nil)
+	if err != nil {
+		s.log.Debug("websocket upgrade failed", zap.Error(err))
+		return
+	}
+	ws.SetReadLimit(1 << 20)
+	c := &slackConn{ws: ws, done: make(chan struct{})}
+
+	s.mu.Lock()
+	if s.sock.closed {
+		s.mu.Unlock()
+		c.close()
+		return
+	}
+	s.sock.nextConnID++
+	c.id = s.sock.nextConnID
+	s.sock.conns = append(s.sock.conns, c)
+	n := len(s.sock.conns)
+	s.mu.Unlock()
+
+	hello, _ := json.Marshal(map[string]any{
+		"type":            "hello",
+		"num_connections": n,
+		"debug_info": map[string]any{
+			"host":                        "applink-sandbox",
+			"build_number":                1,
+			"approximate_connection_time": 18060,
+		},
+		"connection_info": map[string]any{"app_id": s.opts.AppID},
+	})
+	if err := c.write(hello); err != nil {
+		s.removeConn(c)
+		return
+	}
+	// Only now may envelopes go to this socket: a client reads hello first.
+	s.mu.Lock()
+	s.notifyLocked()
+	s.mu.Unlock()
+	s.log.Debug("socket connected", zap.Int("conn", c.id), zap.Int("num_connections", n))
+
+	s.wg.Add(1)
+	go s.pingLoop(c)
+	s.readLoop(c)
+	s.removeConn(c)
+}
+
+// pingLoop sends WebSocket pings; slack-go reconnects after 30 s without one.
+func (s *Slack) pingLoop(c *slackConn) {
+	defer s.wg.Done()
+	t := time.NewTicker(s.opts.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(slackWriteTimeout)); err != nil {
+				c.close()
+				return
+			}
+		}
+	}
+}
+
+// readLoop reads acks until the socket fails.
+func (s *Slack) readLoop(c *slackConn) {
+	for {
+		typ, data, err := c.ws.ReadMessage()
+		if err != nil {
+			s.log.Debug("socket closed", zap.Int("conn", c.id), zap.Error(err))
+			return
+		}
+		if typ != websocket.TextMessage {
+			continue
+		}
+		s.handleAck(c, data)
+	}
+}
+
+func (s *Slack) handleAck(c *slackConn, data []byte) {
+	at := time.Now()
+	if len(data) >= slackMaxAckBytes {
+		s.mu.Lock()
+		s.sock.droppedAcks++
+		s.mu.Unlock()
+		s.log.Debug("ack dropped: too large", zap.Int("conn", c.id), zap.Int("bytes", len(data)))
+		return
+	}
+	var msg struct {
+		EnvelopeID string          `json:"envelope_id"`
+		Payload    json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal(data, &msg); err != nil || msg.EnvelopeID == "" {
+		s.mu.Lock()
+		s.sock.strayAcks++
+		s.mu.Unlock()
+		s.log.Debug("unreadable ack", zap.Int("conn", c.id), zap.ByteString("data", data))
+		return
+	}
+	s.mu.Lock()
+	ch, ok := s.sock.pending[msg.EnvelopeID]
+	delete(s.sock.pending, msg.EnvelopeID)
+	if !ok {
+		s.sock.strayAcks++
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.log.Debug("ack for unknown or expired envelope", zap.String("envelope_id", msg.EnvelopeID))
+		return
+	}
+	if string(msg.Payload) == "null" {
+		msg.Payload = nil
+	}
+	ch <- slackAckMsg{payload: msg.Payload, at: at}
+}
+
+func (s *Slack) removeConn(c *slackConn) {
+	c.close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.grace != nil {
+		c.grace.Stop()
+	}
+	for i, x := range s.sock.conns {
+		if x == c {
+			s.sock.conns = append(s.sock.conns[:i], s.sock.conns[i+1:]...)
+			s.notifyLocked()
+			return
+		}
+	}
+}
+
+func (s *Slack) closeAllSockets() {
+	s.mu.Lock()
+	s.sock.closed = true
+	conns := append([]*slackConn(nil), s.sock.conns...)
+	for _, c := range conns {
+		if c.grace != nil {
+			c.grace.Stop()
+		}
+	}
+	s.notifyLocked()
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.close()
+	}
+}
+
+// liveConnsLocked returns the sockets that may receive envelopes.
+func (s *Slack) liveConnsLocked() []*slackConn {
+	var live []*slackConn
+	for _, c := range s.sock.conns {
+		if !c.draining {
+			live = append(live, c)
+		}
+	}
+	return live
+}
+
+// pickConn returns the next live socket round-robin, waiting for one to
+// appear until ctx ends.
+func (s *Slack) pickConn(ctx context.Context) (*slackConn, error) {
+	for {
+		s.mu.Lock()
+		if s.sock.closed {
+			s.mu.Unlock()
+			return nil, ErrSlackClosed
+		}
+		if live := s.liveConnsLocked(); len(live) > 0 {
+			c := live[s.sock.rr%len(live)]
+			s.sock.rr++
+			s.mu.Unlock()
+			return c, nil
+		}
+		changed := s.sock.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for a socket: %w", ctx.Err())
+		}
+	}
+}
+
+// Connections returns how many sockets are open and not told to disconnect.
+func (s *Slack) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.liveConnsLocked())
+}
+
+// WaitForConnections blocks until at least n sockets are live (connected,
+// greeted and not told to disconnect) or ctx ends.
+func (s *Slack) WaitForConnections(ctx context.Context, n int) error {
+	for {
+		s.mu.Lock()
+		if s.sock.closed {
+			s.mu.Unlock()
+			return ErrSlackClosed
+		}
+		if len(s.liveConnsLocked()) >= n {
+			s.mu.Unlock()
+			return nil
+		}
+		changed := s.sock.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %d connections: %w", n, ctx.Err())
+		}
+	}
+}
+
+// Disconnect sends {"type":"disconnect","reason":reason} to every live
+// socket ("warning", "refresh_requested", "link_disabled"). Those sockets get
+// no more envelopes and are closed after DisconnectGrace if the client has
+// not closed them. It returns how many sockets were told.
+func (s *Slack) Disconnect(reason string) int {
+	msg, _ := json.Marshal(map[string]any{
+		"type":       "disconnect",
+		"reason":     reason,
+		"debug_info": map[string]any{"host": "applink-sandbox"},
+	})
+	s.mu.Lock()
+	live := s.liveConnsLocked()
+	for _, c := range live {
+		c.draining = true
+		c.grace = time.AfterFunc(s.opts.DisconnectGrace, c.close)
+	}
+	s.notifyLocked()
+	s.mu.Unlock()
+	for _, c := range live {
+		if err := c.write(msg); err != nil {
+			c.close()
+		}
+	}
+	return len(live)
+}
+
+// DropConnections closes every socket abruptly (no close frame, no
+// disconnect message), as a network failure would. It returns how many were dropped.
+func (s *Slack) DropConnections() int {
+	s.mu.Lock()
+	conns := s.sock.conns
+	s.sock.conns = nil
+	for _, c := range conns {
+		if c.grace != nil {
+			c.grace.Stop()
+		}
+	}
+	s.notifyLocked()
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.close()
+	}
+	return len(conns)
+}
+
+// AckLatencies returns the latency of every ack received so far, in order.
+func (s *Slack) AckLatencies() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Duration(nil), s.sock.latencies...)
+}
+
+// DroppedAcks returns how many acks were dropped for being 20 KB or larger.
+func (s *Slack) DroppedAcks() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sock.droppedAcks
+}
+
+// SendRaw writes raw bytes as one text frame to the next live socket, for
+// malformed envelopes. It does not wait for an ack.
+func (s *Slack) SendRaw(ctx context.Context, raw []byte) error {
+	c, err := s.pickConn(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.write(raw); err != nil {
+		return fmt.Errorf("write raw frame: %w", err)
+	}
+	return nil
+}
+
+// SendEnvelope pushes an envelope of any type with payload (marshalled to
+// JSON unless already json.RawMessage or []byte) and waits for its ack.
+func (s *Slack) SendEnvelope(ctx context.Context, typ string, payload any, acceptsResponse bool) (*Ack, error) {
+	var raw json.RawMessage
+	switch p := payload.(type) {
+	case json.RawMessage:
+		raw = p
+	case []byte:
+		raw = p
+	default:
+		b, err := json.Marshal(payload)
+		if err != nil {
+			return nil, fmt.Errorf("marshal payload: %w", err)
+		}
+		raw = b
+	}
+	return s.deliver(ctx, typ, raw, acceptsResponse)
+}
+
+// deliver pushes one envelope to one socket and waits for its ack, re-sending
+// with retry_attempt+1 on timeout when AckRetries allows.
+func (s *Slack) deliver(ctx context.Context, typ string, payload json.RawMessage, acceptsResponse bool) (*Ack, error) {
+	env := slackEnvelope{
+		EnvelopeID:             slackEnvelopeID(),
+		Type:                   typ,
+		AcceptsResponsePayload: acceptsResponse,
+		Payload:                payload,
+	}
+	ch := make(chan slackAckMsg, 1)
+	s.mu.Lock()
+	s.sock.pending[env.EnvelopeID] = ch
+	s.mu.Unlock()
+	forget := func() {
+		s.mu.Lock()
+		delete(s.sock.pending, env.EnvelopeID)
+		s.mu.Unlock()
+	}
+
+	for attempt := 0; ; {
+		env.RetryAttempt = attempt
+		if attempt > 0 {
+			env.RetryReason = "timeout"
+		}
+		data, err := json.Marshal(env)
+		if err != nil {
+			forget()
+			return nil, fmt.Errorf("marshal envelope: %w", err)
+		}
+		c, err := s.pickConn(ctx)
+		if err != nil {
+			forget()
+			return nil, err
+		}
+		sentAt := time.Now()
+		if err := c.write(data); err != nil {
+			// The socket died under us; Slack would pick another one.
+			s.removeConn(c)
+			continue
+		}
+		s.log.Debug("envelope sent", zap.String("type", typ), zap.String("envelope_id", env.EnvelopeID),
+			zap.Int("conn", c.id), zap.Int("retry_attempt", attempt))
+		timer := time.NewTimer(s.opts.AckTimeout)
+		select {
+		case a := <-ch:
+			timer.Stop()
+			lat := a.at.Sub(sentAt)
+			s.mu.Lock()
+			s.sock.latencies = append(s.sock.latencies, lat)
+			s.mu.Unlock()
+			return &Ack{EnvelopeID: env.EnvelopeID, Payload: a.payload, Latency: lat, Attempt: attempt}, nil
+		case <-timer.C:
+			if attempt < s.opts.AckRetries {
+				attempt++
+				continue
+			}
+			forget()
+			return nil, fmt.Errorf("%s envelope %s: %w", typ, env.EnvelopeID, ErrSlackAckTimeout)
+		case <-ctx.Done():
+			timer.Stop()
+			forget()
+			return nil, fmt.Errorf("wait for ack: %w", ctx.Err())
+		case <-s.done:
+			timer.Stop()
+			return nil, ErrSlackClosed
+		}
+	}
+}
+
+// slackEnvelopeID returns a UUID-shaped id like Slack's envelope ids.
+func slackEnvelopeID() string {
+	h := slackRandomHex(16)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
