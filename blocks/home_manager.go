@@ -1,0 +1,241 @@
+package blocks
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/tallyhq/tally/model"
+)
+
+// Scope is which part of a manager's organisation the home tab shows.
+type Scope string
+
+// The scopes of the manager home.
+const (
+	ScopeDirect  Scope = "direct"  // direct reports only (the default)
+	ScopeSubtree Scope = "subtree" // everyone reporting directly or transitively
+)
+
+// ApprovalStatus is where a person's week stands with approval; the values
+// match week_approvals.status, with "" for no decision yet.
+type ApprovalStatus string
+
+// The approval states.
+const (
+	ApprovalNone     ApprovalStatus = ""
+	ApprovalApproved ApprovalStatus = "approved"
+	ApprovalRejected ApprovalStatus = "rejected"
+	ApprovalChanged  ApprovalStatus = "changed_after_approval"
+)
+
+// TeamMember is one row of the manager's team table.
+type TeamMember struct {
+	EmployeeID int64
+	Name       string
+	Week       Summary // Summarize of the person's entries of the week
+	Approval   ApprovalStatus
+	Self       bool // the viewer's own row: nobody approves their own week
+}
+
+// ManagerHomeInput is what a manager's App Home shows.
+type ManagerHomeInput struct {
+	Viewer  string     // the manager's name
+	Current model.Week // the week containing today
+	Week    model.Week // the week chosen with the navigation buttons
+	Scope   Scope
+	Team    []TeamMember // everyone in Scope, any order; paged here
+	Page    int          // 0-based; clamped to the last page
+	// HoursByDay is the team's time per day, Monday first; HoursByProject
+	// its time per project (the chart keeps the 8 largest).
+	HoursByDay     [7]int64
+	HoursByProject []BarRow
+	// Own is the manager's own week when they log time too; it shows as one
+	// line with its Confirm all button on top.
+	Own *Summary
+}
+
+// ManagerHome builds a manager's home tab: team totals, charts, and a team
+// table with Approve, Reject and Nudge per person, paged so every page stays
+// within MaxHomeBlocks.
+func ManagerHome(in ManagerHomeInput) slack.HomeTabViewRequest {
+	team := append([]TeamMember(nil), in.Team...)
+	sort.SliceStable(team, func(i, j int) bool {
+		if a, b := strings.ToLower(team[i].Name), strings.ToLower(team[j].Name); a != b {
+			return a < b
+		}
+		return team[i].EmployeeID < team[j].EmployeeID
+	})
+
+	toggle := button(ActionHomeScope, string(ScopeSubtree), "Show whole organisation")
+	title := "direct reports"
+	if in.Scope == ScopeSubtree {
+		toggle = button(ActionHomeScope, string(ScopeDirect), "Show direct reports only")
+		title = "whole organisation"
+	}
+	out := []slack.Block{header("home_header", fmt.Sprintf("Team · %s · %s", in.Week.Label(), title))}
+	if in.Own != nil && in.Own.Entries > 0 {
+		out = append(out, ownSection(in.Week, *in.Own))
+	}
+	out = append(out,
+		weekNav(in.Week, in.Current, []slack.BlockElement{toggle, exportButton(in.Week)}),
+		section("team_totals", teamTotals(team)),
+		teamCharts(in.HoursByDay, in.HoursByProject),
+		slack.NewDividerBlock(),
+	)
+
+	// Every person takes at most two blocks (row and buttons); paging adds
+	// two more (position and buttons).
+	room := MaxHomeBlocks - len(out)
+	perPage := room / 2
+	if len(team) > perPage {
+		perPage = (room - 2) / 2
+	}
+	pages := (len(team) + perPage - 1) / perPage
+	if pages == 0 {
+		pages = 1
+	}
+	page := in.Page
+	if page >= pages {
+		page = pages - 1
+	}
+	if page < 0 {
+		page = 0
+	}
+	from := page * perPage
+	to := min(from+perPage, len(team))
+	if len(team) == 0 {
+		out = append(out, section("team_empty", "Nobody reports to you in BambooHR for this scope."))
+	}
+	for _, m := range team[from:to] {
+		out = append(out, memberRow(in.Week, m))
+		if a := memberActions(in.Week, m); a != nil {
+			out = append(out, a)
+		}
+	}
+	if pages > 1 {
+		out = append(out, contextText("team_page", fmt.Sprintf("Page %d of %d · people %d–%d of %d",
+			page+1, pages, from+1, to, len(team))))
+		var els []slack.BlockElement
+		if page > 0 {
+			els = append(els, button(ActionHomePagePrev, strconv.Itoa(page-1), "◀ Previous page"))
+		}
+		if page < pages-1 {
+			els = append(els, button(ActionHomePageNext, strconv.Itoa(page+1), "Next page ▶"))
+		}
+		out = append(out, slack.NewActionBlock("team_paging", els...))
+	}
+	return home(out)
+}
+
+// ownSection is the viewer's own week in one line, with Confirm all.
+func ownSection(w model.Week, s Summary) *slack.SectionBlock {
+	sec := section("own_week", "*Your week*: "+s.Line())
+	if s.Unconfirmed > 0 {
+		b := button(ActionConfirmAll, w.String(), fmt.Sprintf("Confirm all %d", s.Unconfirmed))
+		b.Style = slack.StylePrimary
+		b.Confirm = confirmDialog("Confirm the whole week?",
+			fmt.Sprintf("This confirms %s (%s) of %s as correct.",
+				plural(s.Unconfirmed, "entry", "entries"), Duration(s.UnconfirmedSeconds), w.Label()),
+			"Confirm all", "Cancel")
+		sec.Accessory = slack.NewAccessory(b)
+	}
+	return sec
+}
+
+func teamTotals(team []TeamMember) string {
+	var total Summary
+	total.Billable = model.Amounts{}
+	approved := 0
+	for _, m := range team {
+		total.Seconds += m.Week.Seconds
+		total.ConfirmedSeconds += m.Week.ConfirmedSeconds
+		total.UnallocatedSeconds += m.Week.UnallocatedSeconds
+		total.ChangedSeconds += m.Week.ChangedSeconds
+		for c, v := range m.Week.Billable {
+			total.Billable[c] += v
+		}
+		if m.Approval == ApprovalApproved {
+			approved++
+		}
+	}
+	return fmt.Sprintf("*%s* · %s · %d of %d weeks approved", plural(len(team), "person", "people"), total.Line(), approved, len(team))
+}
+
+func teamCharts(byDay [7]int64, byProject []BarRow) *slack.SectionBlock {
+	fields := []*slack.TextBlockObject{mrkdwn(chartText("Hours by day", dayRows(byDay)), MaxFieldText)}
+	if len(byProject) > 0 {
+		fields = append(fields, mrkdwn(chartText("Hours by project", topRows(byProject, 8)), MaxFieldText))
+	}
+	return slack.NewSectionBlock(nil, fields, nil, slack.SectionBlockOptionBlockID("team_charts"))
+}
+
+func memberRow(w model.Week, m TeamMember) *slack.SectionBlock {
+	s := m.Week
+	parts := []string{
+		"*" + esc(m.Name, 200) + "*",
+		Duration(s.Seconds),
+		percent(s.ConfirmedSeconds, s.Seconds) + " confirmed",
+	}
+	if s.UnallocatedSeconds > 0 {
+		parts = append(parts, ":warning: "+Duration(s.UnallocatedSeconds)+" unallocated")
+	} else {
+		parts = append(parts, "0:00 unallocated")
+	}
+	parts = append(parts, amounts(s.Billable))
+	text := strings.Join(parts, " · ") + "\n" + approvalText(m)
+	return section("member_"+strconv.FormatInt(m.EmployeeID, 10), text)
+}
+
+func approvalText(m TeamMember) string {
+	switch m.Approval {
+	case ApprovalApproved:
+		return ":white_check_mark: approved"
+	case ApprovalRejected:
+		return ":x: rejected"
+	case ApprovalChanged:
+		return ":warning: changed after approval — needs approval again"
+	}
+	switch {
+	case m.Week.Entries == 0:
+		return ":zzz: nothing logged"
+	case m.Week.Unconfirmed == 0:
+		return ":large_blue_circle: confirmed, ready for approval"
+	default:
+		return fmt.Sprintf(":white_circle: %s unconfirmed", Duration(m.Week.UnconfirmedSeconds))
+	}
+}
+
+// memberActions holds Approve (a fully confirmed week not yet approved),
+// Reject (any week with time not already rejected) and Nudge (anything
+// open); nil when none applies.
+func memberActions(w model.Week, m TeamMember) *slack.ActionBlock {
+	if m.Self {
+		return nil
+	}
+	s := m.Week
+	value := PersonWeekValue(m.EmployeeID, w)
+	var els []slack.BlockElement
+	if s.Entries > 0 && s.Unconfirmed == 0 && m.Approval != ApprovalApproved {
+		b := button(ActionApproveWeek, value, "Approve")
+		b.Style = slack.StylePrimary
+		b.Confirm = confirmDialog("Approve this week?",
+			fmt.Sprintf("Approve %s's week %s: %s, billable %s.", esc(m.Name, 100), w.Label(), Duration(s.Seconds), amounts(s.Billable)),
+			"Approve", "Cancel")
+		els = append(els, b)
+	}
+	if s.Entries > 0 && m.Approval != ApprovalRejected {
+		b := button(ActionRejectWeek, value, "Reject…")
+		b.Style = slack.StyleDanger
+		els = append(els, b)
+	}
+	if s.Entries == 0 || s.Unconfirmed > 0 || s.Unallocated > 0 {
+		els = append(els, button(ActionNudge, strconv.FormatInt(m.EmployeeID, 10), "Nudge"))
+	}
+	if len(els) == 0 {
+		return nil
+	}
+	return slack.NewActionBlock("member_actions_"+strconv.FormatInt(m.EmployeeID, 10), els...)
+}

@@ -1,0 +1,284 @@
+package blocks
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/tallyhq/tally/model"
+)
+
+// Project is a project an entry can be assigned to.
+type Project struct {
+	ID     int64
+	Name   string
+	Client string
+}
+
+// label renders the project as "Name (Client)".
+func (p Project) label() string {
+	if p.Client == "" {
+		return oneLine(p.Name)
+	}
+	return oneLine(p.Name) + " (" + oneLine(p.Client) + ")"
+}
+
+// WeekInput is what the week view shows: one person's entries of one week.
+type WeekInput struct {
+	Week   model.Week
+	Person string // display name of whose week it is
+	// Entries of the week; Start carries the person's offset, Status and
+	// Amount are filled. Deleted entries are ignored. Any order.
+	Entries []model.Entry
+	// RecentProjects are the person's recently used projects, listed first
+	// in the project picker; OtherProjects follow. Together at most
+	// MaxOptions are offered.
+	RecentProjects []Project
+	OtherProjects  []Project
+}
+
+// layout of a week: the blocks before the entries.
+const weekFixedBlocks = 3 // header, summary, actions
+
+// WeekView builds the week message used by the Friday DM, /timesheet and the
+// App Home, within maxBlocks blocks (MaxMessageBlocks for a message, what
+// remains of MaxHomeBlocks on a home tab). A week that does not fit entry by
+// entry collapses: one compact section per day, then the entries that need
+// action (unallocated first) with their buttons, then "and N more, covered by
+// Confirm all". A week with no entries shows the empty-week variant.
+func WeekView(in WeekInput, maxBlocks int) []slack.Block {
+	entries := liveEntries(in.Entries)
+	if len(entries) == 0 {
+		return capBlocks(EmptyWeek(in.Week, in.Person), maxBlocks)
+	}
+	sum := Summarize(entries)
+	days := groupByDay(entries)
+
+	out := []slack.Block{
+		header("week_header", fmt.Sprintf("Week %s · %s", in.Week.Label(), oneLine(in.Person))),
+		section("week_summary", sum.Line()),
+		weekActions(in.Week, sum),
+	}
+	full := len(out) + len(days) + len(entries)
+	if full <= maxBlocks {
+		for _, d := range days {
+			out = append(out, dayContext(d))
+			for _, e := range d.entries {
+				out = append(out, entrySection(e, in))
+			}
+		}
+		return out
+	}
+	if len(out)+len(days) > maxBlocks {
+		out = append(out, contextText("week_more", fmt.Sprintf(
+			"%s over %s — too many to list here; *Confirm all* covers them, or open Toggl.",
+			plural(len(entries), "entry", "entries"), plural(len(days), "day", "days"))))
+		return capBlocks(out, maxBlocks)
+	}
+	for _, d := range days {
+		out = append(out, daySection(d))
+	}
+	var todo []model.Entry
+	for _, e := range entries {
+		if !e.Allocated() {
+			todo = append(todo, e)
+		}
+	}
+	for _, e := range entries {
+		if e.Allocated() && e.Status != model.StatusConfirmed {
+			todo = append(todo, e)
+		}
+	}
+	room := maxBlocks - len(out)
+	if len(todo) == 0 || room < 2 {
+		return out
+	}
+	out = append(out, contextText("week_todo", "*Needs your attention*"))
+	room--
+	shown := len(todo)
+	if shown > room {
+		shown = room - 1 // keep one block for "and N more"
+	}
+	for _, e := range todo[:shown] {
+		out = append(out, entrySection(e, in))
+	}
+	if rest := len(todo) - shown; rest > 0 {
+		out = append(out, contextText("week_rest", fmt.Sprintf(
+			"and %d more, covered by *Confirm all %d*", rest, sum.Unconfirmed)))
+	}
+	return capBlocks(out, maxBlocks)
+}
+
+// EmptyWeek is the week view of a week with no entries.
+func EmptyWeek(week model.Week, person string) []slack.Block {
+	return []slack.Block{
+		header("week_header", fmt.Sprintf("Week %s · %s", week.Label(), oneLine(person))),
+		section("week_summary", "Nothing logged this week. If you worked, add your time in Toggl and it will show up here after the next sync."),
+		slack.NewActionBlock("week_actions", openTogglButton()),
+	}
+}
+
+// weekActions holds "Confirm all N" (when something is unconfirmed) and
+// "Open Toggl".
+func weekActions(week model.Week, sum Summary) *slack.ActionBlock {
+	var els []slack.BlockElement
+	if sum.Unconfirmed > 0 {
+		b := button(ActionConfirmAll, week.String(), fmt.Sprintf("Confirm all %d", sum.Unconfirmed))
+		b.Style = slack.StylePrimary
+		b.Confirm = confirmDialog("Confirm the whole week?",
+			fmt.Sprintf("This confirms %s (%s) of %s as correct.",
+				plural(sum.Unconfirmed, "entry", "entries"), Duration(sum.UnconfirmedSeconds), week.Label()),
+			"Confirm all", "Cancel")
+		els = append(els, b)
+	}
+	els = append(els, openTogglButton())
+	return slack.NewActionBlock("week_actions", els...)
+}
+
+func openTogglButton() *slack.ButtonBlockElement {
+	return button(ActionOpenToggl, "", "Open Toggl").WithURL(TogglTimerURL)
+}
+
+type day struct {
+	date    time.Time
+	seconds int64
+	entries []model.Entry
+}
+
+// liveEntries drops deleted entries and sorts the rest by local date, start
+// and id so output never depends on input order.
+func liveEntries(in []model.Entry) []model.Entry {
+	out := make([]model.Entry, 0, len(in))
+	for _, e := range in {
+		if !e.Deleted {
+			out = append(out, e)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if da, db := localDate(a), localDate(b); !da.Equal(db) {
+			return da.Before(db)
+		}
+		if !a.Start.Equal(b.Start) {
+			return a.Start.Before(b.Start)
+		}
+		return a.ID < b.ID
+	})
+	return out
+}
+
+func localDate(e model.Entry) time.Time {
+	if !e.LocalDate.IsZero() {
+		return time.Date(e.LocalDate.Year(), e.LocalDate.Month(), e.LocalDate.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(e.Start.Year(), e.Start.Month(), e.Start.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func groupByDay(entries []model.Entry) []day {
+	var out []day
+	for _, e := range entries {
+		d := localDate(e)
+		if len(out) == 0 || !out[len(out)-1].date.Equal(d) {
+			out = append(out, day{date: d})
+		}
+		last := &out[len(out)-1]
+		last.entries = append(last.entries, e)
+		last.seconds += e.Seconds
+	}
+	return out
+}
+
+func dayContext(d day) *slack.ContextBlock {
+	return contextText("day_"+d.date.Format(time.DateOnly), fmt.Sprintf("*%s* · %s · %s",
+		d.date.Format("Monday 2 Jan"), Duration(d.seconds), plural(len(d.entries), "entry", "entries")))
+}
+
+// daySection lists a day's entries compactly, one line each.
+func daySection(d day) *slack.SectionBlock {
+	ls := make([]string, len(d.entries))
+	for i, e := range d.entries {
+		ls[i] = fmt.Sprintf("`%s` %s %s %s — %s", e.Start.Format("15:04"), Duration(e.Seconds),
+			statusIcon(e.Status), projectText(e, 60), descriptionText(e.Description, 80))
+	}
+	head := fmt.Sprintf("*%s* · %s", d.date.Format("Monday 2 Jan"), Duration(d.seconds))
+	body := lines(append([]string{head}, ls...), MaxSectionText, func(n int) string {
+		return fmt.Sprintf("_…and %s more_", plural(n, "entry", "entries"))
+	})
+	return section("day_"+d.date.Format(time.DateOnly), body)
+}
+
+// entrySection is one entry with its Confirm button or project picker.
+func entrySection(e model.Entry, in WeekInput) *slack.SectionBlock {
+	text := fmt.Sprintf("*%s* · %s · %s\n%s\n%s",
+		e.Start.Format("15:04"), Duration(e.Seconds), projectText(e, 300),
+		descriptionText(e.Description, 2000), statusText(e.Status))
+	s := section("entry_"+strconv.FormatInt(e.ID, 10), text)
+	var picker *slack.SelectBlockElement
+	if !e.Allocated() {
+		picker = ProjectPicker(e.ID, in.RecentProjects, in.OtherProjects)
+	}
+	switch {
+	case picker != nil:
+		s.Accessory = slack.NewAccessory(picker)
+	case e.Status != model.StatusConfirmed:
+		label := "Confirm"
+		if e.Status == model.StatusChanged {
+			label = "Confirm again"
+		}
+		s.Accessory = slack.NewAccessory(button(ActionConfirmEntry, EntryValue(e.ID, e.ContentHash), label))
+	}
+	return s
+}
+
+func projectText(e model.Entry, max int) string {
+	if !e.Allocated() {
+		return ":warning: *no project*"
+	}
+	t := "*" + esc(e.ProjectName, max) + "*"
+	if e.ClientName != "" {
+		t += " (" + esc(e.ClientName, max) + ")"
+	}
+	return t
+}
+
+func descriptionText(d string, max int) string {
+	if oneLine(d) == "" {
+		return "_(no description)_"
+	}
+	return esc(d, max)
+}
+
+func statusIcon(s model.EntryStatus) string {
+	switch s {
+	case model.StatusConfirmed:
+		return ":white_check_mark:"
+	case model.StatusChanged:
+		return ":arrows_counterclockwise:"
+	default:
+		return ":white_circle:"
+	}
+}
+
+func statusText(s model.EntryStatus) string {
+	switch s {
+	case model.StatusConfirmed:
+		return ":white_check_mark: confirmed"
+	case model.StatusChanged:
+		return ":arrows_counterclockwise: changed since you confirmed it"
+	default:
+		return ":white_circle: unconfirmed"
+	}
+}
+
+// capBlocks is the last guard of a block budget.
+func capBlocks(bs []slack.Block, max int) []slack.Block {
+	if max < 0 {
+		max = 0
+	}
+	if len(bs) > max {
+		return bs[:max]
+	}
+	return bs
+}
