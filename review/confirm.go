@@ -1,0 +1,208 @@
+package review
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/storage"
+)
+
+// Confirmation sources recorded on confirmations and audit rows.
+const (
+	SourceButton     = "button"
+	SourceConfirmAll = "confirm_all"
+)
+
+// Result is the outcome of a confirm click.
+type Result struct {
+	EntryID    int64
+	EmployeeID int64
+	Week       model.Week // the entry's week, to redraw
+	// AlreadyConfirmed is set when the entry was confirmed before this
+	// click (a double click, a Slack retry, another replica): nothing new
+	// was written.
+	AlreadyConfirmed bool
+}
+
+// errNotYours is the answer to a click on someone else's entry.
+var errNotYours = model.Errorf(model.EForbidden, "You can only confirm or change your own time entries.")
+
+// errUnallocated is the answer to confirming time without a project.
+var errUnallocated = model.Errorf(model.EInvalid,
+	"This entry has no project yet. Pick its project first; then it can be confirmed.")
+
+// ConfirmEntry confirms one entry for the Slack user who clicked its button.
+// hash is the content hash the button was drawn with. In order it refuses:
+// someone else's (or an unknown) entry — EForbidden, audited as
+// confirm.denied; a deleted or edited entry — *StaleError; an entry without
+// a project — EInvalid. Otherwise it stores the confirmation, an
+// entry.confirm audit row and (with a confirmed tag) a tag_add write-back in
+// one transaction; a repeat of the same click returns AlreadyConfirmed and
+// writes nothing.
+func (s *Service) ConfirmEntry(ctx context.Context, slackUserID string, entryID int64, hash string) (Result, error) {
+	var res Result
+	var denied bool
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		t, err := storage.ConfirmLoad(ctx, tx, entryID, storage.ConfirmLockShare)
+		if errors.Is(err, storage.ErrNoEntry) || (err == nil && (t.OwnerSlackID == "" || t.OwnerSlackID != slackUserID)) {
+			denied = true
+			return errNotYours
+		}
+		if err != nil {
+			return err
+		}
+		res = Result{EntryID: t.EntryID, EmployeeID: t.EmployeeID, Week: model.WeekOf(t.LocalDate)}
+		switch {
+		case t.Deleted:
+			return &StaleError{EntryID: entryID, Change: StaleDeleted, Week: res.Week}
+		case t.ContentHash != hash:
+			return &StaleError{EntryID: entryID, Change: StaleEdited, Week: res.Week}
+		case t.Confirmed():
+			res.AlreadyConfirmed = true
+			return nil
+		case t.ProjectID == 0:
+			return errUnallocated
+		}
+		if _, err := storage.ConfirmVoidStale(ctx, tx, entryID, t.ContentHash); err != nil {
+			return err
+		}
+		id, err := storage.ConfirmInsert(ctx, tx, model.Confirmation{
+			EntryID: entryID, ContentHash: t.ContentHash, SlackUserID: slackUserID, Source: SourceButton,
+		}, t.EmployeeID)
+		if err != nil {
+			return err
+		}
+		if id == 0 { // a concurrent click won the race after our read
+			res.AlreadyConfirmed = true
+			return nil
+		}
+		if err := storage.Audit(ctx, tx, storage.AuditEvent{
+			Actor: slackUserID, Action: "entry.confirm", Entity: "time_entry", EntityID: strconv.FormatInt(entryID, 10),
+			After: map[string]any{"confirmation_id": id, "content_hash": t.ContentHash, "source": SourceButton},
+		}); err != nil {
+			return err
+		}
+		if s.tag == "" {
+			return nil
+		}
+		_, err = storage.QueueReviewTogglWrite(ctx, tx, storage.ReviewTogglWrite{
+			EntryID: entryID, Op: "tag_add", Key: storage.TagAddKey(entryID, t.ContentHash),
+			Payload: map[string]string{"tag": s.tag, "content_hash": t.ContentHash},
+		})
+		return err
+	})
+	if denied {
+		return Result{}, s.deny(ctx, slackUserID, "confirm.denied", "time_entry", strconv.FormatInt(entryID, 10),
+			map[string]any{"reason": "not the owner", "hash": hash}, errNotYours)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("confirm entry %d: %w", entryID, err)
+	}
+	return res, nil
+}
+
+// WeekResult is what confirming a whole week did.
+type WeekResult struct {
+	Week       model.Week
+	EmployeeID int64
+	storage.ConfirmWeekResult
+}
+
+// ConfirmAll confirms every allocated, unconfirmed live entry of the Slack
+// user's week in one set-based transaction, and reports what it confirmed
+// and what it could not (unallocated entries need a project first). Running
+// it again confirms nothing more and writes nothing.
+func (s *Service) ConfirmAll(ctx context.Context, slackUserID string, week model.Week) (WeekResult, error) {
+	me, err := s.me(ctx, slackUserID)
+	if err != nil {
+		return WeekResult{}, err
+	}
+	res := WeekResult{Week: week, EmployeeID: me.ID}
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
+		r, err := storage.ConfirmWeek(ctx, tx, me.ID, slackUserID, week, SourceConfirmAll, s.tag)
+		res.ConfirmWeekResult = r
+		return err
+	})
+	if err != nil {
+		return WeekResult{}, fmt.Errorf("confirm week %s: %w", week, err)
+	}
+	return res, nil
+}
+
+// Assignment is the outcome of picking a project for an entry.
+type Assignment struct {
+	EntryID    int64
+	EmployeeID int64
+	Week       model.Week
+	Project    storage.ProjectOption
+	// ContentHash is the entry's new content hash: the Confirm button drawn
+	// next must carry it.
+	ContentHash string
+	// Changed is false when the entry already had that project (a retry).
+	Changed bool
+}
+
+// AssignProject sets the project of the Slack user's entry, recomputes its
+// content hash (the one the sync will compute once Toggl has the project),
+// audits the change and queues a set_project write to Toggl, in one
+// transaction. It refuses someone else's entry (EForbidden, audited as
+// project.denied), a deleted entry (*StaleError), an unknown or archived
+// project (EInvalid) and a confirmed entry (EConflict: its project is what
+// was confirmed; change it in Toggl). Picking the project the entry already
+// has changes nothing.
+func (s *Service) AssignProject(ctx context.Context, slackUserID string, entryID, projectID int64) (Assignment, error) {
+	var res Assignment
+	var denied bool
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		t, err := storage.ConfirmLoad(ctx, tx, entryID, storage.ConfirmLockUpdate)
+		if errors.Is(err, storage.ErrNoEntry) || (err == nil && (t.OwnerSlackID == "" || t.OwnerSlackID != slackUserID)) {
+			denied = true
+			return errNotYours
+		}
+		if err != nil {
+			return err
+		}
+		res = Assignment{EntryID: entryID, EmployeeID: t.EmployeeID, Week: model.WeekOf(t.LocalDate), ContentHash: t.ContentHash}
+		if t.Deleted {
+			return &StaleError{EntryID: entryID, Change: StaleDeleted, Week: res.Week}
+		}
+		p, ok, err := storage.ConfirmProject(ctx, tx, projectID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return model.Errorf(model.EInvalid, "That project does not exist in Toggl or is archived. Pick another one.")
+		}
+		res.Project = p
+		if t.ProjectID == projectID {
+			return nil
+		}
+		if t.Confirmed() {
+			return model.Errorf(model.EConflict,
+				"This entry is already confirmed with its project. To change the project, edit the entry in Toggl and confirm it again.")
+		}
+		res.ContentHash = model.ContentHash(t.Start, t.Seconds, projectID, t.TaskID, t.Description, t.Billable)
+		res.Changed = true
+		if err := storage.ConfirmSetProject(ctx, tx, entryID, projectID, res.ContentHash); err != nil {
+			return err
+		}
+		return storage.Audit(ctx, tx, storage.AuditEvent{
+			Actor: slackUserID, Action: "entry.set_project", Entity: "time_entry", EntityID: strconv.FormatInt(entryID, 10),
+			Before: map[string]any{"project_id": t.ProjectID, "content_hash": t.ContentHash},
+			After:  map[string]any{"project_id": projectID, "content_hash": res.ContentHash},
+		})
+	})
+	if denied {
+		return Assignment{}, s.deny(ctx, slackUserID, "project.denied", "time_entry", strconv.FormatInt(entryID, 10),
+			map[string]any{"reason": "not the owner", "project_id": projectID}, errNotYours)
+	}
+	if err != nil {
+		return Assignment{}, fmt.Errorf("assign project %d to entry %d: %w", projectID, entryID, err)
+	}
+	return res, nil
+}
