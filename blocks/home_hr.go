@@ -109,11 +109,11 @@ func syncRunsText(runs []SyncRun, loc *time.Location) string {
 		if i == hrMaxSyncRuns {
 			break
 		}
-		l := fmt.Sprintf("%s `%s` %s · %s · %d requests · quota used %d · started %s",
-			runIcon(r.Status), esc(r.Status, 30), esc(r.Mode, 30), runDuration(r), r.Requests, r.QuotaUsed,
+		l := fmt.Sprintf("%s %s %s · %s · %d requests · quota used %d · started %s",
+			runIcon(r.Status), code(r.Status, 30), esc(r.Mode, 30), runDuration(r), r.Requests, r.QuotaUsed,
 			r.StartedAt.In(loc).Format("Mon 2 Jan 15:04 MST"))
 		if r.Error != "" {
-			l += "\n      " + esc(r.Error, 300)
+			l += "\n      " + code(r.Error, 300)
 		}
 		ls = append(ls, l)
 	}
@@ -150,7 +150,7 @@ func problemsText(ps []RosterProblem, total int) string {
 		if i == hrMaxProblems {
 			break
 		}
-		ls = append(ls, fmt.Sprintf("• `%s` *%s* — %s", esc(p.Kind, 40), esc(p.Person, 100), esc(p.Detail, 300)))
+		ls = append(ls, fmt.Sprintf("• %s *%s* — %s", code(p.Kind, 40), esc(p.Person, 100), code(p.Detail, 300)))
 	}
 	shown := len(ls) - 1
 	if rest := total - shown; rest > 0 {
@@ -174,7 +174,7 @@ func parkedBlocks(kind, title, actionID string, items []Parked, loc *time.Locati
 		idStr := strconv.FormatInt(it.ID, 10)
 		s := section(kind+"_"+idStr, fmt.Sprintf("*#%s* %s · %s · %s\n%s",
 			idStr, esc(it.What, 200), plural(it.Attempts, "attempt", "attempts"),
-			it.At.In(loc).Format("Mon 2 Jan 15:04 MST"), esc(it.Error, 1000)))
+			it.At.In(loc).Format("Mon 2 Jan 15:04 MST"), code(it.Error, 1000)))
 		s.Accessory = slack.NewAccessory(button(actionID, idStr, "Retry"))
 		out = append(out, s)
 	}

@@ -62,16 +62,47 @@ func readable(t *slack.TextBlockObject) string {
 	}
 	s := emojify(t.Text)
 	if t.Type == slack.MarkdownType {
-		s = unlink(s)
-		s = strings.NewReplacer("```", "\n", "*", "", "`", "", "~", "").Replace(s)
-		s = shortcodeSafeUnderscores(s)
+		s = stripMarkers(unlink(s))
 	}
 	return strings.Trim(entities.Replace(s), "\n")
 }
 
-// shortcodeSafeUnderscores removes italic markers but keeps underscores that
-// are part of an unknown :short_code:.
-func shortcodeSafeUnderscores(s string) string {
+// stripMarkers drops mrkdwn's *, _, ~ and backtick markers, keeping the text
+// inside code spans and blocks as written.
+func stripMarkers(s string) string {
+	var b strings.Builder
+	for len(s) > 0 {
+		fence := "`"
+		if strings.HasPrefix(s, "```") {
+			fence = "```"
+		}
+		i := strings.Index(s, "`")
+		if i < 0 {
+			b.WriteString(dropFormatting(s))
+			break
+		}
+		if strings.HasPrefix(s[i:], "```") {
+			fence = "```"
+		} else {
+			fence = "`"
+		}
+		b.WriteString(dropFormatting(s[:i]))
+		rest := s[i+len(fence):]
+		j := strings.Index(rest, fence)
+		if j < 0 {
+			b.WriteString(rest)
+			break
+		}
+		b.WriteString(rest[:j])
+		s = rest[j+len(fence):]
+	}
+	return b.String()
+}
+
+// dropFormatting removes bold, strike and italic markers but keeps
+// underscores that are part of an unknown :short_code:.
+func dropFormatting(s string) string {
+	s = strings.NewReplacer("*", "", "~", "").Replace(s)
 	var b strings.Builder
 	last := 0
 	for _, loc := range shortcodeRe.FindAllStringIndex(s, -1) {

@@ -98,6 +98,15 @@ func oneLine(s string) string {
 	return s
 }
 
+// codeReplacer escapes text for a `code span`, where Slack applies no
+// formatting: only &, < and > matter, and a backtick would end the span.
+var codeReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "`", "ˋ")
+
+// code renders short text as a mrkdwn code span.
+func code(s string, max int) string {
+	return "`" + Truncate(codeReplacer.Replace(oneLine(s)), max) + "`"
+}
+
 // esc escapes user text for mrkdwn, flattens it to one line and cuts it to max.
 func esc(s string, max int) string { return Truncate(Escape(oneLine(s)), max) }
 
