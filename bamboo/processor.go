@@ -1,0 +1,251 @@
+package bamboo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+
+	"github.com/tallyhq/tally/storage"
+)
+
+// ProcessorOptions tune the inbox worker. Zero values take the defaults.
+type ProcessorOptions struct {
+	Batch       int           // rows claimed at a time; default 50
+	MaxAttempts int           // attempts before a row is parked; default 8
+	BaseBackoff time.Duration // first retry delay, doubled per attempt with jitter; default 30s
+	MaxBackoff  time.Duration // default 1h
+	Lease       time.Duration // how long a claimed row is reserved; default 5m
+	Now         func() time.Time
+	Slack       SlackLookup   // optional: Slack identity of new hires
+	Cache       EmployeeCache // optional: told about every employee change
+	Logger      *zap.Logger
+	Registerer  prometheus.Registerer // default: a private registry
+}
+
+// Processor drains the webhook inbox: in order of receipt, idempotently
+// (each change re-reads the employee from BambooHR, so duplicates and
+// out-of-order deliveries converge on BambooHR's current state), retrying
+// failures with backoff and parking rows that keep failing.
+type Processor struct {
+	db       *storage.DB
+	src      EmployeeSource
+	settings Settings
+	opts     ProcessorOptions
+	log      *zap.Logger
+	wake     chan struct{}
+
+	processed, failed, parked prometheus.Counter
+	pending, parkedNow        prometheus.Gauge
+}
+
+// NewProcessor builds the inbox worker.
+func NewProcessor(db *storage.DB, src EmployeeSource, s Settings, opts ProcessorOptions) (*Processor, error) {
+	if opts.Batch <= 0 {
+		opts.Batch = 50
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 8
+	}
+	if opts.BaseBackoff <= 0 {
+		opts.BaseBackoff = 30 * time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = time.Hour
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 5 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	reg := opts.Registerer
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	p := &Processor{db: db, src: src, settings: s, opts: opts, log: log.Named("inbox"), wake: make(chan struct{}, 1),
+		processed: prometheus.NewCounter(prometheus.CounterOpts{Name: "tally_bamboo_inbox_processed_total", Help: "BambooHR webhook deliveries processed."}),
+		failed:    prometheus.NewCounter(prometheus.CounterOpts{Name: "tally_bamboo_inbox_failed_total", Help: "Failed attempts at processing a BambooHR webhook delivery."}),
+		parked:    prometheus.NewCounter(prometheus.CounterOpts{Name: "tally_bamboo_inbox_parked_total", Help: "BambooHR webhook deliveries parked after repeated failures."}),
+		pending:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "tally_bamboo_inbox_pending", Help: "BambooHR webhook deliveries waiting to be processed."}),
+		parkedNow: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tally_bamboo_inbox_parked", Help: "BambooHR webhook deliveries parked (dead letters) awaiting attention."}),
+	}
+	for _, c := range []prometheus.Collector{p.processed, p.failed, p.parked, p.pending, p.parkedNow} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register inbox metrics: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// Wake asks a running Run loop to drain the inbox now (the webhook
+// handler's OnStored). It never blocks.
+func (p *Processor) Wake() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// RunOnce drains every due row and returns how many rows it handled
+// (processed, retried or parked). The error is only for database trouble;
+// a failing delivery is retried later, not returned.
+func (p *Processor) RunOnce(ctx context.Context) (int, error) {
+	n := 0
+	defer p.refreshGauges(ctx)
+	for ctx.Err() == nil {
+		rows, err := storage.ClaimInbox(ctx, p.db.Pool, p.opts.Now(), p.opts.Lease, p.opts.Batch)
+		if err != nil {
+			return n, err
+		}
+		if len(rows) == 0 {
+			return n, nil
+		}
+		for _, row := range rows {
+			if err := p.handle(ctx, row); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, ctx.Err()
+}
+
+// Run drains the inbox every interval, and at once when woken, until ctx
+// ends. Database errors are logged and retried at the next tick.
+func (p *Processor) Run(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := p.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			p.log.Warn("inbox drain failed", zap.Error(err))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-p.wake:
+		}
+	}
+}
+
+// handle processes one claimed row and records the outcome.
+func (p *Processor) handle(ctx context.Context, row storage.InboxRow) error {
+	changes, err := ParsePayload(row.Body)
+	if err == nil {
+		err = p.apply(ctx, changes, row.ReceivedAt)
+	}
+	now := p.opts.Now()
+	final := context.WithoutCancel(ctx)
+	switch {
+	case err == nil:
+		p.processed.Inc()
+		return storage.FinishInbox(final, p.db.Pool, row.ID, now)
+	case errors.Is(err, ErrBadPayload) || row.Attempts >= p.opts.MaxAttempts:
+		p.failed.Inc()
+		p.parked.Inc()
+		p.log.Error("webhook delivery parked", zap.Int64("inbox_id", row.ID), zap.Int("attempts", row.Attempts), zap.Error(err))
+		return storage.ParkInbox(final, p.db.Pool, row.ID, now, err.Error())
+	default:
+		p.failed.Inc()
+		next := now.Add(p.backoff(row.Attempts))
+		p.log.Warn("webhook delivery failed; will retry", zap.Int64("inbox_id", row.ID), zap.Int("attempts", row.Attempts), zap.Time("next_attempt_at", next), zap.Error(err))
+		return storage.RetryInbox(final, p.db.Pool, row.ID, next, err.Error())
+	}
+}
+
+// backoff is BaseBackoff × 2^(attempts-1), capped, with ±25% jitter.
+func (p *Processor) backoff(attempts int) time.Duration {
+	d := p.opts.BaseBackoff
+	for i := 1; i < attempts && d < p.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, p.opts.MaxBackoff)
+	return time.Duration(float64(d) * (0.75 + rand.Float64()/2))
+}
+
+// apply applies every change of one delivery; an employee named twice is
+// read once.
+func (p *Processor) apply(ctx context.Context, changes []Change, received time.Time) error {
+	seen := map[string]bool{}
+	for _, c := range changes {
+		if seen[c.EmployeeID] && c.EffectiveDate.IsZero() {
+			continue
+		}
+		seen[c.EmployeeID] = true
+		a, err := applyEmployee(ctx, p.db, p.src, p.settings, c, received)
+		if err != nil {
+			return err
+		}
+		if !a.deleted && a.employeeID != 0 {
+			if err := p.identify(ctx, a, received); err != nil {
+				return err
+			}
+		}
+		if a.changed && p.opts.Cache != nil {
+			logCacheError(p.log, p.opts.Cache.EmployeeChanged(ctx, a.employee), c.EmployeeID)
+		}
+		if a.changed || a.rates > 0 {
+			p.log.Info("employee updated from BambooHR", zap.String("bamboo_id", c.EmployeeID), zap.String("action", c.Action),
+				zap.Bool("created", a.created), zap.Int("rates", a.rates))
+		}
+	}
+	return nil
+}
+
+// identify joins one employee to Slack (users.lookupByEmail, when the email
+// is new or no Slack user is known yet) and Toggl (toggl_users by email) and
+// records or resolves their identity problems.
+func (p *Processor) identify(ctx context.Context, a applied, now time.Time) error {
+	e := a.employee
+	checkSlack := p.opts.Slack != nil
+	if checkSlack && e.Email != "" && (a.emailNew || e.SlackUserID == "") {
+		u, found, err := lookupSlack(ctx, p.opts.Slack, e.Email)
+		if err != nil {
+			return err
+		}
+		id := storage.SlackIdentity{EmployeeID: a.employeeID}
+		if found {
+			id.UserID, id.TZ = u.ID, u.TZ
+		}
+		if _, err := storage.ApplySlackIdentities(ctx, p.db.Pool, []storage.SlackIdentity{id}, rosterActor); err != nil {
+			return err
+		}
+	} else if checkSlack && e.Email == "" && e.SlackUserID != "" {
+		if _, err := storage.ApplySlackIdentities(ctx, p.db.Pool, []storage.SlackIdentity{{EmployeeID: a.employeeID}}, rosterActor); err != nil {
+			return err
+		}
+	}
+	if _, err := storage.LinkTogglUsers(ctx, p.db.Pool, []int64{a.employeeID}, rosterActor); err != nil {
+		return err
+	}
+	stored, found, err := storage.EmployeeByBambooID(ctx, p.db.Pool, e.BambooID, false)
+	if err != nil || !found {
+		return err
+	}
+	kinds := []string{storage.ProblemNoToggl}
+	if checkSlack {
+		kinds = append(kinds, storage.ProblemNoSlack)
+	}
+	open := identityProblems([]storage.StoredEmployee{stored}, checkSlack)
+	_, _, err = storage.SyncRosterProblems(ctx, p.db.Pool, storage.ProblemScope{Kinds: kinds, Subjects: []string{e.BambooID}}, open, now)
+	return err
+}
+
+// refreshGauges sets the pending and parked gauges from the inbox.
+func (p *Processor) refreshGauges(ctx context.Context) {
+	pending, parked, err := storage.InboxCounts(context.WithoutCancel(ctx), p.db.Pool)
+	if err != nil {
+		return
+	}
+	p.pending.Set(float64(pending))
+	p.parkedNow.Set(float64(parked))
+}
