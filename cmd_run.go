@@ -2,13 +2,29 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+
+	"go.uber.org/zap"
 
 	"github.com/tallyhq/tally/config"
 )
 
-// PLACEHOLDER: replaced by the real implementation before landing.
 func runCommand() command {
-	return command{name: "run", usage: "run", summary: "(being built)", need: config.Need{},
-		run: func(ctx context.Context, e *env, args []string) error { return errors.New("run: not built yet") }}
+	return command{
+		name:    "run",
+		usage:   "run",
+		summary: "run the bot: Socket Mode, webhook listener, scheduler and admin endpoints",
+		need:    config.All,
+		run: func(ctx context.Context, e *env, args []string) error {
+			if err := parseFlags(flag.NewFlagSet("run", flag.ContinueOnError), args); err != nil {
+				return err
+			}
+			e.log.Info("starting tally", zap.String("version", version))
+			a, err := newApp(ctx, e.cfg, e.log)
+			if err != nil {
+				return err
+			}
+			return a.run(ctx)
+		},
+	}
 }

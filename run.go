@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/term"
 
+	"github.com/tallyhq/tally/cache"
 	"github.com/tallyhq/tally/config"
 	"github.com/tallyhq/tally/storage"
 )
@@ -44,7 +45,7 @@ func (e *env) openDB(ctx context.Context) (*storage.DB, error) {
 	return storage.Open(ctx, e.cfg.DatabaseURL, e.cfg.DBMaxConns)
 }
 
-func commands() []command {
+func subcommands() []command {
 	return []command{
 		runCommand(),
 		syncCommand(),
@@ -76,7 +77,7 @@ func run(ctx context.Context, args []string, lookup config.LookupFunc, stdout, s
 		return nil
 	}
 	var cmd *command
-	for _, c := range commands() {
+	for _, c := range subcommands() {
 		if c.name == args[0] {
 			c := c
 			cmd = &c
@@ -99,6 +100,7 @@ func run(ctx context.Context, args []string, lookup config.LookupFunc, stdout, s
 		return err
 	}
 	defer func() { _ = log.Sync() }()
+	cache.RouteRedisLogs(log)
 	e := &env{cfg: cfg, log: log, lookup: lookup, stdout: stdout, stderr: stderr, terminal: isTerminal(stdout)}
 	return cmd.run(ctx, e, args[1:])
 }
@@ -150,7 +152,7 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "Usage: tally <command> [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
-	for _, c := range commands() {
+	for _, c := range subcommands() {
 		fmt.Fprintf(w, "  %-50s %s\n", c.usage, c.summary)
 	}
 	fmt.Fprintf(w, "  %-50s %s\n", "help", "this text")

@@ -174,3 +174,18 @@ func (c *Cache) Close() error {
 	}
 	return nil
 }
+
+// zapRedisLogger sends go-redis's internal log lines (dial failures while
+// Redis is down, repeated every few seconds) to zap at debug level instead
+// of stderr: the cache's own warning already says Redis is unavailable.
+type zapRedisLogger struct{ log *zap.Logger }
+
+func (l zapRedisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Debug(fmt.Sprintf(format, v...))
+}
+
+// RouteRedisLogs points go-redis's process-wide logger at log. go-redis
+// offers only a package-level logger, so main calls this once.
+func RouteRedisLogs(log *zap.Logger) {
+	redis.SetLogger(zapRedisLogger{log: log.Named("redis")})
+}

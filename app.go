@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	gosync "sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/tallyhq/tally/admin"
+	"github.com/tallyhq/tally/bot"
+	"github.com/tallyhq/tally/cache"
+	"github.com/tallyhq/tally/commands"
+	"github.com/tallyhq/tally/config"
+	"github.com/tallyhq/tally/home"
+	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/storage"
+)
+
+// app is one running tally: every component `tally run` wires, built by
+// newApp and supervised by run. End-to-end tests and `tally demo` build it
+// the same way against the sandbox.
+type app struct {
+	cfg       config.Config
+	log       *zap.Logger
+	reg       *prometheus.Registry
+	db        *storage.DB
+	cache     *cache.Cache
+	slack     *slack.Client
+	bot       *bot.Bot
+	cmds      *commands.Handler
+	home      *home.Publisher
+	employees *cache.Employees
+	now       func() time.Time
+
+	adminLn  net.Listener
+	adminSrv *http.Server
+}
+
+// newApp connects to Postgres (migrating it under an advisory lock), Redis
+// and Slack and builds every component. It fails fast, with a clear error,
+// when Postgres is unreachable or Slack refuses the tokens.
+func newApp(ctx context.Context, cfg config.Config, log *zap.Logger) (_ *app, err error) {
+	a := &app{cfg: cfg, log: log, reg: prometheus.NewRegistry(), now: time.Now}
+	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+
+	a.db, err = storage.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return nil, err
+	}
+	a.reg.MustRegister(storage.NewPoolCollector(a.db.Pool))
+	res, err := a.db.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("database ready", zap.Int64("schema_version", res.Version), zap.Int("migrations_applied", len(res.Applied)))
+
+	a.cache, err = cache.New(cfg.RedisURL, log, a.reg)
+	if err != nil {
+		return nil, err
+	}
+	if a.cache.Enabled() {
+		if err := a.cache.Ping(ctx); err != nil {
+			log.Warn("redis unreachable at start; running from postgres until it returns", zap.Error(err))
+		}
+	}
+
+	a.slack = newSlackClient(cfg, 3)
+	defaultTZ, _ := time.LoadLocation(cfg.DefaultTZ)
+	a.employees = cache.NewEmployees(a.cache, a.db, 5*time.Minute)
+	store := readModel{DB: a.db, employees: a.employees}
+	a.cmds = commands.New(commands.Options{
+		Store:     store,
+		Logger:    log,
+		Now:       func() time.Time { return a.now() },
+		DefaultTZ: defaultTZ,
+	})
+	a.home = home.New(home.Options{
+		API:       a.slack,
+		Weeks:     a.cmds,
+		Employees: a.employees,
+		Logger:    log,
+		Now:       func() time.Time { return a.now() },
+		DefaultTZ: defaultTZ,
+	})
+	a.bot = bot.New(bot.Options{
+		API:        a.slack,
+		Logger:     log,
+		Registerer: a.reg,
+		Commands:   a.cmds,
+		Home:       a.home,
+	})
+	if _, err := a.bot.CheckAuth(ctx); err != nil {
+		return nil, err
+	}
+
+	a.adminLn, err = net.Listen("tcp", cfg.AdminAddr)
+	if err != nil {
+		return nil, fmt.Errorf("admin listener on %s: %w", cfg.AdminAddr, err)
+	}
+	a.adminSrv = admin.Server(cfg.AdminAddr, admin.Handler(a.reg, a.readinessChecks()))
+	return a, nil
+}
+
+// newSlackClient builds the Web API client: a per-request timeout and
+// slack-go's retries (429 Retry-After, 5xx and connection errors, with
+// jitter) when retries > 0.
+func newSlackClient(cfg config.Config, retries int) *slack.Client {
+	opts := []slack.Option{
+		slack.OptionAppLevelToken(cfg.SlackAppToken),
+		slack.OptionAPIURL(cfg.SlackAPIURL),
+		slack.OptionHTTPClient(&http.Client{Timeout: 10 * time.Second}),
+	}
+	if retries > 0 {
+		rc := slack.DefaultRetryConfig()
+		rc.MaxRetries = retries
+		rc.RetryAfterDuration = 5 * time.Second
+		rc.Handlers = slack.AllBuiltinRetryHandlers(rc)
+		opts = append(opts, slack.OptionRetryConfig(rc))
+	}
+	return slack.New(cfg.SlackBotToken, opts...)
+}
+
+// readinessChecks are what /readyz reports.
+func (a *app) readinessChecks() map[string]admin.Check {
+	return map[string]admin.Check{
+		"postgres": func(ctx context.Context) (admin.State, string) {
+			if err := a.db.Ping(ctx); err != nil {
+				return admin.Down, "postgres unreachable"
+			}
+			return admin.OK, ""
+		},
+		"slack": func(ctx context.Context) (admin.State, string) {
+			if !a.bot.Connected() {
+				return admin.Down, "socket mode not connected"
+			}
+			return admin.OK, ""
+		},
+		"redis": func(ctx context.Context) (admin.State, string) {
+			if !a.cache.Enabled() {
+				return admin.Off, "REDIS_URL not set"
+			}
+			if err := a.cache.Ping(ctx); err != nil {
+				return admin.Degraded, "redis unreachable; serving from postgres"
+			}
+			return admin.OK, ""
+		},
+	}
+}
+
+// AdminURL returns the admin listener's base URL (useful when ADMIN_ADDR
+// asked for port 0).
+func (a *app) AdminURL() string { return "http://" + a.adminLn.Addr().String() }
+
+// run supervises every component until ctx is cancelled or one fails, then
+// shuts them all down: Socket Mode closed after in-flight handlers finish,
+// listeners drained, the pool closed.
+func (a *app) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg gosync.WaitGroup
+	errc := make(chan error, 4)
+	fail := func(err error) {
+		if err != nil {
+			select {
+			case errc <- err:
+			default:
+			}
+			cancel()
+		}
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := a.adminSrv.Serve(a.adminLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fail(fmt.Errorf("admin listener: %w", err))
+		}
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		fail(a.bot.Run(ctx))
+		cancel()
+	}()
+	a.log.Info("tally running", zap.String("admin", a.AdminURL()))
+
+	<-ctx.Done()
+	shutdownCtx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer scancel()
+	_ = a.adminSrv.Shutdown(shutdownCtx)
+	wg.Wait()
+	a.close()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		a.log.Info("tally stopped")
+		return nil
+	}
+}
+
+// close releases what newApp opened.
+func (a *app) close() {
+	if a.cache != nil {
+		_ = a.cache.Close()
+	}
+	if a.db != nil {
+		a.db.Close()
+	}
+	if a.adminLn != nil {
+		_ = a.adminLn.Close()
+	}
+}
+
+// readModel is the storage read model with employee lookups served through
+// the Redis cache.
+type readModel struct {
+	*storage.DB
+	employees *cache.Employees
+}
+
+// EmployeeBySlackID looks the person up through the cache.
+func (r readModel) EmployeeBySlackID(ctx context.Context, slackUserID string) (model.Employee, error) {
+	return r.employees.EmployeeBySlackID(ctx, slackUserID)
+}

@@ -1,0 +1,51 @@
+package commands
+
+import (
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally/model"
+)
+
+// weekArg is what a /timesheet or /confirm-all argument asks for.
+type weekArg struct {
+	help bool
+	week model.Week
+}
+
+// parseWeekArg reads "", "this week", "last week", "help" and, when
+// allowDate is set, a date "YYYY-MM-DD" (any day of the wanted week). now
+// must already be in the caller's time zone: "this week" is the caller's
+// week, not the server's.
+func parseWeekArg(text string, now time.Time, allowDate bool) (weekArg, error) {
+	t := strings.ToLower(strings.Join(strings.Fields(text), " "))
+	switch t {
+	case "", "this week", "this", "current", "now":
+		return weekArg{week: model.WeekOf(now)}, nil
+	case "last week", "last", "previous", "prev":
+		return weekArg{week: model.WeekOf(now).Prev()}, nil
+	case "help", "-h", "--help", "?":
+		return weekArg{help: true}, nil
+	}
+	if allowDate {
+		w, err := model.ParseWeek(t)
+		if err == nil {
+			if w.Start.After(model.WeekOf(now).Start.AddDate(0, 0, 7*52)) {
+				return weekArg{}, model.Errorf(model.EInvalid, "%s is too far in the future.", t)
+			}
+			return weekArg{week: w}, nil
+		}
+	}
+	return weekArg{}, model.Errorf(model.EInvalid, "I don't understand %q.", text)
+}
+
+// userNow returns now in the person's Slack time zone, or in fallback when
+// the zone is unknown or invalid.
+func userNow(now time.Time, tz string, fallback *time.Location) time.Time {
+	if tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return now.In(loc)
+		}
+	}
+	return now.In(fallback)
+}

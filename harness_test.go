@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/tallyhq/tally/cache"
+	"github.com/tallyhq/tally/config"
+	"github.com/tallyhq/tally/sandbox"
+	"github.com/tallyhq/tally/storage"
+	"github.com/tallyhq/tally/storage/storagetest"
+)
+
+// harness is one tally wired exactly as `tally run` wires it, against the
+// sandbox's Slack fake, a fresh database and (optionally) Redis.
+type harness struct {
+	t     *testing.T
+	slack *sandbox.Slack
+	db    *storage.DB // a second pool on the same database, for seeding and assertions
+	app   *app
+	env   map[string]string
+	done  chan error
+	stop  context.CancelFunc
+}
+
+type harnessOpts struct {
+	databaseURL string // default: a fresh empty database (tally migrates it)
+	redisURL    string // "" for none; "shared" for the test Redis
+	env         map[string]string
+}
+
+// baseEnv is a valid configuration pointing at the sandbox.
+func baseEnv(t *testing.T, s *sandbox.Slack, dbURL string) map[string]string {
+	return map[string]string{
+		"SLACK_APP_TOKEN":       s.AppToken(),
+		"SLACK_BOT_TOKEN":       s.BotToken(),
+		"SLACK_API_URL":         s.URL(),
+		"TOGGL_API_TOKEN":       "sandbox-toggl-token",
+		"TOGGL_WORKSPACE_ID":    "1",
+		"TOGGL_API_URL":         "http://127.0.0.1:1/",
+		"BAMBOO_COMPANY_DOMAIN": "sandbox",
+		"BAMBOO_API_KEY":        "sandbox-bamboo-key",
+		"BAMBOO_API_URL":        "http://127.0.0.1:1/api/v1/",
+		"BAMBOO_RATE_FIELD":     "customBillableRate",
+		"BAMBOO_WEBHOOK_SECRET": "sandbox-webhook-secret",
+		"DATABASE_URL":          dbURL,
+		"ADMIN_ADDR":            "127.0.0.1:0",
+		"LISTEN_ADDR":           "127.0.0.1:0",
+		"LOG_LEVEL":             "debug",
+		"TALLY_INSTANCE_ID":     "test-" + t.Name(),
+		"HR_ADMIN_SLACK_IDS":    "UHR0001",
+	}
+}
+
+func lookupMap(m map[string]string) config.LookupFunc {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+func newSlackFake(t *testing.T) *sandbox.Slack {
+	t.Helper()
+	s, err := sandbox.NewSlack(sandbox.SlackOptions{PingInterval: time.Second})
+	if err != nil {
+		t.Fatalf("slack fake: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// startHarness builds and runs tally; it returns once the Socket Mode
+// connection is up.
+func startHarness(t *testing.T, o harnessOpts) *harness {
+	t.Helper()
+	s := newSlackFake(t)
+	dbURL := o.databaseURL
+	if dbURL == "" {
+		dbURL = storagetest.NewURL(t, false)
+	}
+	env := baseEnv(t, s, dbURL)
+	switch o.redisURL {
+	case "":
+	case "shared":
+		env["REDIS_URL"] = storagetest.RedisURL(t)
+	default:
+		env["REDIS_URL"] = o.redisURL
+	}
+	for k, v := range o.env {
+		env[k] = v
+	}
+	h := &harness{t: t, slack: s, env: env, done: make(chan error, 1)}
+	h.start()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := storage.Open(ctx, dbURL, 4)
+	if err != nil {
+		t.Fatalf("open harness db: %v", err)
+	}
+	t.Cleanup(db.Close)
+	h.db = db
+	return h
+}
+
+func (h *harness) start() {
+	t := h.t
+	t.Helper()
+	cfg, err := config.Load(lookupMap(h.env), config.All)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	log := zaptest.NewLogger(t, zaptest.Level(zap.InfoLevel))
+	cache.RouteRedisLogs(zap.NewNop())
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := newApp(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		t.Fatalf("newApp: %v", err)
+	}
+	h.app, h.stop = a, cancel
+	done := make(chan error, 1)
+	h.done = done
+	go func() { done <- a.run(ctx) }()
+	t.Cleanup(func() { h.shutdown() })
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wcancel()
+	if err := h.slack.WaitForConnections(wctx, 1); err != nil {
+		t.Fatalf("tally never connected to the slack fake: %v", err)
+	}
+}
+
+// shutdown stops tally and waits for it (idempotent).
+func (h *harness) shutdown() error {
+	if h.stop == nil {
+		return nil
+	}
+	h.stop()
+	h.stop = nil
+	select {
+	case err := <-h.done:
+		return err
+	case <-time.After(30 * time.Second):
+		h.t.Error("tally did not shut down within 30s")
+		return nil
+	}
+}
+
+func (h *harness) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	h.t.Cleanup(cancel)
+	return ctx
+}
+
+// readyz fetches /readyz and returns its status code and body.
+func (h *harness) readyz() (int, string) {
+	resp, err := http.Get(h.app.AdminURL() + "/readyz")
+	if err != nil {
+		h.t.Fatalf("readyz: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// privateRedis starts a redis-server the test can stop, on a free port.
+type privateRedis struct {
+	cmd  *exec.Cmd
+	port int
+	once gosync.Once
+}
+
+func startPrivateRedis(t *testing.T) *privateRedis {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redis-server not installed (scripts/services installs it): %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	dir := t.TempDir()
+	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no",
+		"--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := &privateRedis{cmd: cmd, port: port}
+	t.Cleanup(r.stop)
+	eventually(t, "private redis to listen", func() bool {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
+	})
+	return r
+}
+
+func (r *privateRedis) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", r.port) }
+
+func (r *privateRedis) stop() {
+	r.once.Do(func() {
+		_ = r.cmd.Process.Signal(os.Kill)
+		_, _ = r.cmd.Process.Wait()
+	})
+}

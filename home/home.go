@@ -1,0 +1,131 @@
+// Package home publishes each person's App Home tab: a developer's own weeks,
+// a manager's team and an HR admin's organisation view. It is called when
+// someone opens the tab and after each of their actions.
+package home
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/tallyhq/tally/blocks"
+	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/storage"
+)
+
+// ViewPublisher is the Slack call the publisher makes.
+type ViewPublisher interface {
+	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
+}
+
+// Weeks loads what a week view shows (commands.Handler implements it).
+type Weeks interface {
+	WeekInput(ctx context.Context, emp model.Employee, week model.Week) (blocks.WeekInput, error)
+}
+
+// Employees finds the person behind a Slack user.
+type Employees interface {
+	EmployeeBySlackID(ctx context.Context, slackUserID string) (model.Employee, error)
+}
+
+// Options configure a Publisher.
+type Options struct {
+	API       ViewPublisher
+	Weeks     Weeks
+	Employees Employees
+	Logger    *zap.Logger
+	Now       func() time.Time
+	DefaultTZ *time.Location
+}
+
+// Publisher builds and publishes home tabs.
+type Publisher struct {
+	opts Options
+	log  *zap.Logger
+}
+
+// New builds a Publisher.
+func New(opts Options) *Publisher {
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.DefaultTZ == nil {
+		opts.DefaultTZ = time.UTC
+	}
+	return &Publisher{opts: opts, log: opts.Logger.Named("home")}
+}
+
+// PublishHome implements bot.HomeHandler: it shows the person's current week.
+func (p *Publisher) PublishHome(ctx context.Context, userID string) error {
+	return p.PublishWeek(ctx, userID, nil)
+}
+
+// PublishWeek publishes the home tab with the given week shown (nil: the
+// person's current week).
+func (p *Publisher) PublishWeek(ctx context.Context, userID string, shown *model.Week) error {
+	view, err := p.build(ctx, userID, shown)
+	if err != nil {
+		return err
+	}
+	_, err = p.opts.API.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: view})
+	if err != nil {
+		return fmt.Errorf("views.publish for %s: %w", userID, err)
+	}
+	return nil
+}
+
+func (p *Publisher) build(ctx context.Context, userID string, shown *model.Week) (slack.HomeTabViewRequest, error) {
+	emp, err := p.opts.Employees.EmployeeBySlackID(ctx, userID)
+	if errors.Is(err, storage.ErrNoEmployee) {
+		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks.UnknownUser()}}, nil
+	}
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	now := p.opts.Now().In(p.location(emp.SlackTZ))
+	current := model.WeekOf(now)
+	week := current
+	if shown != nil {
+		week = *shown
+	}
+	this, err := p.opts.Weeks.WeekInput(ctx, emp, current)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	last, err := p.opts.Weeks.WeekInput(ctx, emp, current.Prev())
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	shownIn := this
+	switch week {
+	case current:
+	case current.Prev():
+		shownIn = last
+	default:
+		if shownIn, err = p.opts.Weeks.WeekInput(ctx, emp, week); err != nil {
+			return slack.HomeTabViewRequest{}, err
+		}
+	}
+	return blocks.DeveloperHome(blocks.DeveloperHomeInput{
+		Current:  current,
+		ThisWeek: blocks.Summarize(this.Entries),
+		LastWeek: blocks.Summarize(last.Entries),
+		Shown:    shownIn,
+	}), nil
+}
+
+func (p *Publisher) location(tz string) *time.Location {
+	if tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	return p.opts.DefaultTZ
+}
