@@ -249,3 +249,9 @@ func (p *Processor) refreshGauges(ctx context.Context) {
 	p.pending.Set(float64(pending))
 	p.parkedNow.Set(float64(parked))
 }
+
+// ProcessedCounter exposes the processed counter (for tests and dashboards).
+func (p *Processor) ProcessedCounter() prometheus.Counter { return p.processed }
+
+// ParkedCounter exposes the parked counter.
+func (p *Processor) ParkedCounter() prometheus.Counter { return p.parked }
