@@ -21,6 +21,7 @@ import (
 	"github.com/tallyhq/tally/config"
 	"github.com/tallyhq/tally/home"
 	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/review"
 	"github.com/tallyhq/tally/storage"
 )
 
@@ -38,6 +39,7 @@ type app struct {
 	cmds      *commands.Handler
 	home      *home.Publisher
 	employees *cache.Employees
+	review    *review.Service
 	now       func() time.Time
 
 	adminLn  net.Listener
@@ -81,8 +83,14 @@ func newApp(ctx context.Context, cfg config.Config, log *zap.Logger) (_ *app, er
 	defaultTZ, _ := time.LoadLocation(cfg.DefaultTZ)
 	a.employees = cache.NewEmployees(a.cache, a.db, 5*time.Minute)
 	store := readModel{DB: a.db, employees: a.employees}
+	a.review = review.New(a.db, review.Options{
+		Logger:       log,
+		ConfirmedTag: cfg.ConfirmedTag,
+		IsHRAdmin:    cfg.IsHRAdmin,
+	})
 	a.cmds = commands.New(commands.Options{
 		Store:     store,
+		Confirmer: a.review,
 		Logger:    log,
 		Now:       func() time.Time { return a.now() },
 		DefaultTZ: defaultTZ,
@@ -95,12 +103,14 @@ func newApp(ctx context.Context, cfg config.Config, log *zap.Logger) (_ *app, er
 		Now:       func() time.Time { return a.now() },
 		DefaultTZ: defaultTZ,
 	})
+	a.cmds.SetInteractionDeps(a.slack, a.home, nil, nil)
 	a.bot = bot.New(bot.Options{
-		API:        a.slack,
-		Logger:     log,
-		Registerer: a.reg,
-		Commands:   a.cmds,
-		Home:       a.home,
+		API:          a.slack,
+		Logger:       log,
+		Registerer:   a.reg,
+		Commands:     a.cmds,
+		Interactions: a.cmds,
+		Home:         a.home,
 	})
 	if _, err := a.bot.CheckAuth(ctx); err != nil {
 		return nil, err
@@ -229,6 +239,7 @@ func (a *app) close() {
 type readModel struct {
 	*storage.DB
 	employees *cache.Employees
+	review    *review.Service
 }
 
 // EmployeeBySlackID looks the person up through the cache.

@@ -9,11 +9,14 @@ import (
 	"github.com/tallyhq/tally/blocks"
 	"github.com/tallyhq/tally/bot"
 	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/review"
 )
 
 // Confirmer confirms entries on behalf of their owner (review.Service).
 type Confirmer interface {
-	ConfirmAll(ctx context.Context, slackUserID string, week model.Week) (blocks.ConfirmAllResult, error)
+	ConfirmEntry(ctx context.Context, slackUserID string, entryID int64, hash string) (review.Result, error)
+	ConfirmAll(ctx context.Context, slackUserID string, week model.Week) (review.WeekResult, error)
+	AssignProject(ctx context.Context, slackUserID string, entryID, projectID int64) (review.Assignment, error)
 }
 
 func (h *Handler) confirmAll(ctx context.Context, cmd slack.SlashCommand) (*bot.Message, error) {
@@ -46,8 +49,15 @@ func (h *Handler) ConfirmWeek(ctx context.Context, emp model.Employee, slackUser
 	if err != nil {
 		return nil, err
 	}
+	out := blocks.ConfirmAllResult{Confirmed: res.Confirmed, ConfirmedSeconds: res.ConfirmedSeconds}
+	for _, e := range in.Entries {
+		if !e.Allocated() && e.Status != model.StatusConfirmed {
+			out.NotConfirmed = append(out.NotConfirmed, blocks.NotConfirmed{Entry: e, Reason: "it has no project yet: pick one, then confirm it"})
+		}
+	}
+	h.afterChange(ctx, emp, week)
 	return &bot.Message{
 		Text:   fmt.Sprintf("Confirmed %d entries of %s.", res.Confirmed, week.Label()),
-		Blocks: blocks.ConfirmAllMessage(res, in),
+		Blocks: blocks.ConfirmAllMessage(out, in),
 	}, nil
 }

@@ -25,11 +25,15 @@ type Store interface {
 
 // Handler answers the slash commands.
 type Handler struct {
-	store     Store
-	confirmer Confirmer
-	log       *zap.Logger
-	now       func() time.Time
-	defaultTZ *time.Location
+	store       Store
+	confirmer   Confirmer
+	api         SlackAPI
+	homeRefresh HomeRefresher
+	extra       ExtraActions
+	onChange    ChangeListener
+	log         *zap.Logger
+	now         func() time.Time
+	defaultTZ   *time.Location
 }
 
 // Options configure a Handler.
