@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -78,14 +79,22 @@ func (db *DB) BeginEntrySync(ctx context.Context, trackSeen bool, confirmedTag s
 	if err != nil {
 		return nil, fmt.Errorf("acquire sync connection: %w", err)
 	}
-	var ok bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext($1))`, entrySyncLockKey).Scan(&ok); err != nil {
+	// Wait a little for the lock: a cancelled run's session may still be
+	// ending on the server, its lock not yet released.
+	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '3s'`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `SELECT pg_advisory_lock(hashtext($1))`, entrySyncLockKey)
+		return err
+	})
+	if err != nil {
 		conn.Release()
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+			return nil, ErrSyncBusy
+		}
 		return nil, fmt.Errorf("sync lock: %w", err)
-	}
-	if !ok {
-		conn.Release()
-		return nil, ErrSyncBusy
 	}
 	w := &EntrySyncWriter{conn: conn, trackSeen: trackSeen, tag: confirmedTag}
 	_, err = conn.Exec(ctx, `

@@ -121,6 +121,9 @@ func (e *Engine) stream(ctx context.Context, p plan, w *storage.EntrySyncWriter,
 			for _, row := range rows {
 				for _, te := range row.TimeEntries {
 					res.Seen++
+					if at, err := parseTogglTime(te.At); err == nil && at.After(res.Watermark) {
+						res.Watermark = at
+					}
 					se, ok, err := stageEntry(row, te)
 					if err != nil {
 						return err
@@ -128,9 +131,6 @@ func (e *Engine) stream(ctx context.Context, p plan, w *storage.EntrySyncWriter,
 					if !ok {
 						res.Skipped++
 						continue
-					}
-					if se.UpdatedAt.After(res.Watermark) {
-						res.Watermark = se.UpdatedAt
 					}
 					if !p.refresh {
 						refs.add(se.TogglUserID, se.ProjectID)
