@@ -61,13 +61,7 @@ type ManagerHomeInput struct {
 // table with Approve, Reject and Nudge per person, paged so every page stays
 // within MaxHomeBlocks.
 func ManagerHome(in ManagerHomeInput) slack.HomeTabViewRequest {
-	team := append([]TeamMember(nil), in.Team...)
-	sort.SliceStable(team, func(i, j int) bool {
-		if a, b := strings.ToLower(team[i].Name), strings.ToLower(team[j].Name); a != b {
-			return a < b
-		}
-		return team[i].EmployeeID < team[j].EmployeeID
-	})
+	team := sortedTeam(in.Team)
 
 	toggle := button(ActionHomeScope, string(ScopeSubtree), "Show whole organisation")
 	title := "direct reports"
@@ -128,6 +122,29 @@ func ManagerHome(in ManagerHomeInput) slack.HomeTabViewRequest {
 		out = append(out, slack.NewActionBlock("team_paging", els...))
 	}
 	return home(out)
+}
+
+// sortedTeam orders people by name (case-insensitive), then id.
+func sortedTeam(in []TeamMember) []TeamMember {
+	type keyed struct {
+		key string
+		m   TeamMember
+	}
+	ks := make([]keyed, len(in))
+	for i, m := range in {
+		ks[i] = keyed{strings.ToLower(m.Name), m}
+	}
+	sort.SliceStable(ks, func(i, j int) bool {
+		if ks[i].key != ks[j].key {
+			return ks[i].key < ks[j].key
+		}
+		return ks[i].m.EmployeeID < ks[j].m.EmployeeID
+	})
+	out := make([]TeamMember, len(ks))
+	for i, k := range ks {
+		out[i] = k.m
+	}
+	return out
 }
 
 // ownSection is the viewer's own week in one line, with Confirm all.

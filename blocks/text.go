@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 )
@@ -104,11 +105,28 @@ var codeReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "
 
 // code renders short text as a mrkdwn code span.
 func code(s string, max int) string {
-	return "`" + Truncate(codeReplacer.Replace(oneLine(s)), max) + "`"
+	if oneLine(s) == "" {
+		return ""
+	}
+	return "`" + Truncate(codeReplacer.Replace(oneLine(prefix(s, max))), max) + "`"
 }
 
 // esc escapes user text for mrkdwn, flattens it to one line and cuts it to max.
-func esc(s string, max int) string { return Truncate(Escape(oneLine(s)), max) }
+func esc(s string, max int) string { return Truncate(Escape(oneLine(prefix(s, max))), max) }
+
+// prefix cuts s, at a rune boundary, to a length that still leaves more than
+// max visible characters after flattening in ordinary text, so huge inputs
+// cost no more than what is shown.
+func prefix(s string, max int) string {
+	limit := 4*max + 64
+	if len(s) <= limit {
+		return s
+	}
+	for limit > 0 && !utf8.RuneStart(s[limit]) {
+		limit--
+	}
+	return s[:limit]
+}
 
 // mrkdwn returns a mrkdwn text object cut to max characters.
 func mrkdwn(s string, max int) *slack.TextBlockObject {
@@ -163,27 +181,29 @@ func confirmDialog(title, text, yes, no string) *slack.ConfirmationBlockObject {
 // fit are summarised by more(n), which receives how many lines were dropped.
 func lines(ls []string, max int, more func(n int) string) string {
 	var b strings.Builder
+	n := 0 // textLen of b, kept as we go
 	for i, l := range ls {
 		sep := 0
 		if i > 0 {
 			sep = 1
 		}
-		tail := ""
+		tail := 0
 		if i+1 < len(ls) {
-			tail = "\n" + more(len(ls)-i-1) // room for a summary of the rest
+			tail = 1 + textLen(more(len(ls)-i-1)) // room for a summary of the rest
 		}
-		if textLen(b.String())+sep+textLen(l)+textLen(tail) > max {
-			rest := more(len(ls) - i)
+		ll := textLen(l)
+		if n+sep+ll+tail > max {
 			if b.Len() > 0 {
 				b.WriteByte('\n')
 			}
-			b.WriteString(rest)
+			b.WriteString(more(len(ls) - i))
 			return Truncate(b.String(), max)
 		}
 		if i > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString(l)
+		n += sep + ll
 	}
 	return Truncate(b.String(), max)
 }

@@ -55,6 +55,7 @@ func WeekView(in WeekInput, maxBlocks int) []slack.Block {
 	}
 	sum := Summarize(entries)
 	days := groupByDay(entries)
+	choices := projectChoices(in.RecentProjects, in.OtherProjects, "")
 
 	out := []slack.Block{
 		header("week_header", fmt.Sprintf("Week %s · %s", in.Week.Label(), oneLine(in.Person))),
@@ -66,7 +67,7 @@ func WeekView(in WeekInput, maxBlocks int) []slack.Block {
 		for _, d := range days {
 			out = append(out, dayContext(d))
 			for _, e := range d.entries {
-				out = append(out, entrySection(e, in))
+				out = append(out, entrySection(e, choices))
 			}
 		}
 		return out
@@ -102,7 +103,7 @@ func WeekView(in WeekInput, maxBlocks int) []slack.Block {
 		shown = room - 1 // keep one block for "and N more"
 	}
 	for _, e := range todo[:shown] {
-		out = append(out, entrySection(e, in))
+		out = append(out, entrySection(e, choices))
 	}
 	if rest := len(todo) - shown; rest > 0 {
 		out = append(out, contextText("week_rest", fmt.Sprintf(
@@ -210,18 +211,18 @@ func daySection(d day) *slack.SectionBlock {
 }
 
 // entrySection is one entry with its Confirm button or project picker.
-func entrySection(e model.Entry, in WeekInput) *slack.SectionBlock {
+func entrySection(e model.Entry, choices []choice) *slack.SectionBlock {
 	text := fmt.Sprintf("*%s* · %s · %s\n%s\n%s",
 		e.Start.Format("15:04"), Duration(e.Seconds), projectText(e, 300),
 		descriptionText(e.Description, 2000), statusText(e.Status))
 	s := section("entry_"+strconv.FormatInt(e.ID, 10), text)
-	var picker *slack.SelectBlockElement
+	var sel *slack.SelectBlockElement
 	if !e.Allocated() {
-		picker = ProjectPicker(e.ID, in.RecentProjects, in.OtherProjects)
+		sel = picker(e.ID, choices)
 	}
 	switch {
-	case picker != nil:
-		s.Accessory = slack.NewAccessory(picker)
+	case sel != nil:
+		s.Accessory = slack.NewAccessory(sel)
 	case e.Status != model.StatusConfirmed:
 		label := "Confirm"
 		if e.Status == model.StatusChanged {

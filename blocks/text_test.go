@@ -1,0 +1,155 @@
+package blocks
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+	"github.com/tallyhq/tally/model"
+)
+
+func TestEscape(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"a & b", "a &amp; b"},
+		{"<@U024BE7LH> <!channel>", "&lt;@U024BE7LH&gt; &lt;!channel&gt;"},
+		{"<https://evil.example|click>", "&lt;https://evil.example|click&gt;"},
+		{"*bold* _it_ ~s~ `c`", "∗bold∗ ˍitˍ ∼s∼ ˋcˋ"},
+		{"&amp; already", "&amp;amp; already"},
+		{"emoji 🎉 :rocket: stay", "emoji 🎉 :rocket: stay"},
+	}
+	for _, tt := range tests {
+		if got := Escape(tt.in); got != tt.want {
+			t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		max  int
+		want string
+	}{
+		{"fits", "hello", 5, "hello"},
+		{"cut", "hello world", 6, "hello…"},
+		{"never splits an entity", "ab&amp;cd", 6, "ab…"},
+		{"keeps a whole entity", "ab&amp;cd", 8, "ab&amp;…"},
+		{"emoji counts two", "🎉🎉🎉", 4, "🎉…"},
+		{"zero", "abc", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Truncate(tt.in, tt.max)
+			if got != tt.want {
+				t.Errorf("Truncate(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+			}
+			if textLen(got) > tt.max || !utf8.ValidString(got) {
+				t.Errorf("result %q breaks the limit or UTF-8", got)
+			}
+		})
+	}
+}
+
+func TestDuration(t *testing.T) {
+	tests := []struct {
+		secs int64
+		want string
+	}{{0, "0:00"}, {59, "0:01"}, {5400, "1:30"}, {36000 + 29, "10:00"}, {-90, "-0:02"}}
+	for _, tt := range tests {
+		if got := Duration(tt.secs); got != tt.want {
+			t.Errorf("Duration(%d) = %q, want %q", tt.secs, got, tt.want)
+		}
+	}
+}
+
+func TestMarkupCannotEscape(t *testing.T) {
+	in := markupWeek()
+	for _, bs := range [][]slack.Block{WeekView(in, MaxMessageBlocks), RejectedDM("<@U1>", "<!here> *x*", in)} {
+		for _, b := range bs {
+			var texts []string
+			switch v := b.(type) {
+			case *slack.SectionBlock:
+				texts = append(texts, v.Text.Text)
+			case *slack.ContextBlock:
+				for _, e := range v.ContextElements.Elements {
+					texts = append(texts, e.(*slack.TextBlockObject).Text)
+				}
+			}
+			for _, s := range texts {
+				if strings.ContainsAny(s, "<") || strings.Contains(s, "<@") || strings.Contains(s, "<!") {
+					t.Errorf("raw markup reaches Slack: %q", s)
+				}
+				if strings.Contains(s, "*not bold*") || strings.Contains(s, "_not italic_") {
+					t.Errorf("user formatting survives: %q", s)
+				}
+			}
+		}
+	}
+}
+
+func TestValues(t *testing.T) {
+	id, hash, err := ParseEntryValue(EntryValue(123, "abc123"))
+	if err != nil || id != 123 || hash != "abc123" {
+		t.Errorf("entry value round trip: %d %q %v", id, hash, err)
+	}
+	e, p, err := ParseProjectValue(ProjectValue(5, 9))
+	if err != nil || e != 5 || p != 9 {
+		t.Errorf("project value round trip: %d %d %v", e, p, err)
+	}
+	emp, w, err := ParsePersonWeekValue(PersonWeekValue(42, testWeek))
+	if err != nil || emp != 42 || w != testWeek {
+		t.Errorf("person week round trip: %d %v %v", emp, w, err)
+	}
+	bad := []struct {
+		name string
+		fn   func() error
+	}{
+		{"entry without hash", func() error { _, _, err := ParseEntryValue("123"); return err }},
+		{"entry negative id", func() error { _, _, err := ParseEntryValue("-1:abc"); return err }},
+		{"entry json", func() error { _, _, err := ParseEntryValue(`{"id":1}`); return err }},
+		{"project not a number", func() error { _, _, err := ParseProjectValue("1:x"); return err }},
+		{"person week not a Monday", func() error { _, _, err := ParsePersonWeekValue("1:2026-11-25"); return err }},
+		{"person week no date", func() error { _, _, err := ParsePersonWeekValue("1"); return err }},
+		{"week garbage", func() error { _, err := ParseWeekValue("next week"); return err }},
+		{"id zero", func() error { _, err := ParseIDValue("0"); return err }},
+		{"page negative", func() error { _, err := ParsePageValue("-1"); return err }},
+	}
+	for _, b := range bad {
+		if b.fn() == nil {
+			t.Errorf("%s: accepted", b.name)
+		}
+	}
+	if n, err := ParsePageValue("3"); err != nil || n != 3 {
+		t.Errorf("page 3: %d %v", n, err)
+	}
+}
+
+func TestBarChart(t *testing.T) {
+	got := BarChart([]BarRow{{"Mon", 8 * 3600}, {"Tue", 4 * 3600}, {"Wed", 60}, {"Thu", 0}}, 8)
+	want := "Mon ████████ 8.0h\nTue ████ 4.0h\nWed █ 0.0h\nThu  0.0h"
+	if got != want {
+		t.Errorf("BarChart:\n%s\nwant\n%s", got, want)
+	}
+	rows := topRows([]BarRow{{"a", 1}, {"b", 5}, {"c", 3}, {"d", 2}}, 2)
+	if len(rows) != 3 || rows[0].Label != "b" || rows[2].Label != "Other" || rows[2].Seconds != 3 {
+		t.Errorf("topRows = %v", rows)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	s := Summarize(mixedWeek().Entries)
+	want := Summary{Entries: 4, Seconds: (120 + 90 + 45 + 200) * 60, ConfirmedSeconds: 245 * 60,
+		UnallocatedSeconds: 165 * 60, ChangedSeconds: 90 * 60, Unconfirmed: 2, UnconfirmedSeconds: 210 * 60, Unallocated: 2}
+	billable := s.Billable
+	s.Billable = nil
+	if !reflect.DeepEqual(s, want) {
+		t.Errorf("Summarize = %+v, want %+v", s, want)
+	}
+	if billable.String() != (model.Amounts{"EUR": model.PriceMinor(290*60, 12000)}).String() {
+		t.Errorf("billable %s", billable)
+	}
+}
