@@ -85,7 +85,10 @@ func check(t *testing.T, seed uint64, what string, bs []slack.Block, max int) {
 }
 
 func TestPropertyLimits(t *testing.T) {
-	const runs = 40
+	runs := uint64(40)
+	if testing.Short() {
+		runs = 8
+	}
 	for seed := uint64(1); seed <= runs; seed++ {
 		r := rand.New(rand.NewPCG(seed, 42))
 		in := randWeekInput(r)
