@@ -54,7 +54,7 @@ type rigOptions struct {
 	slack     bamboo.SlackLookup
 }
 
-func newRig(t *testing.T, o rigOptions) *rig {
+func newRig(t testing.TB, o rigOptions) *rig {
 	t.Helper()
 	db := storagetest.New(t)
 	clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
@@ -87,7 +87,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	return r
 }
 
-func (r *rig) send(t *testing.T, body []byte) {
+func (r *rig) send(t testing.TB, body []byte) {
 	t.Helper()
 	code, err := r.sender.Send(context.Background(), body)
 	if err != nil || code != 200 {
@@ -95,7 +95,7 @@ func (r *rig) send(t *testing.T, body []byte) {
 	}
 }
 
-func (r *rig) drain(t *testing.T) int {
+func (r *rig) drain(t testing.TB) int {
 	t.Helper()
 	n, err := r.proc.RunOnce(context.Background())
 	if err != nil {
@@ -104,7 +104,7 @@ func (r *rig) drain(t *testing.T) int {
 	return n
 }
 
-func count(t *testing.T, db *storage.DB, sql string, args ...any) int {
+func count(t testing.TB, db *storage.DB, sql string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
@@ -113,7 +113,7 @@ func count(t *testing.T, db *storage.DB, sql string, args ...any) int {
 	return n
 }
 
-func employee(t *testing.T, db *storage.DB, bambooID string) storage.StoredEmployee {
+func employee(t testing.TB, db *storage.DB, bambooID string) storage.StoredEmployee {
 	t.Helper()
 	e, ok, err := storage.EmployeeByBambooID(context.Background(), db.Pool, bambooID, false)
 	if err != nil || !ok {
