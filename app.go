@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/tallyhq/tally/cache"
 	"github.com/tallyhq/tally/commands"
 	"github.com/tallyhq/tally/config"
+	"github.com/tallyhq/tally/export"
 	"github.com/tallyhq/tally/home"
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/review"
@@ -29,18 +31,19 @@ import (
 // newApp and supervised by run. End-to-end tests and `tally demo` build it
 // the same way against the sandbox.
 type app struct {
-	cfg       config.Config
-	log       *zap.Logger
-	reg       *prometheus.Registry
-	db        *storage.DB
-	cache     *cache.Cache
-	slack     *slack.Client
-	bot       *bot.Bot
-	cmds      *commands.Handler
-	home      *home.Publisher
-	employees *cache.Employees
-	review    *review.Service
-	now       func() time.Time
+	cfg         config.Config
+	log         *zap.Logger
+	reg         *prometheus.Registry
+	db          *storage.DB
+	cache       *cache.Cache
+	slack       *slack.Client
+	bot         *bot.Bot
+	cmds        *commands.Handler
+	home        *home.Publisher
+	employees   *cache.Employees
+	review      *review.Service
+	homeActions *home.Actions
+	now         func() time.Time
 
 	adminLn  net.Listener
 	adminSrv *http.Server
@@ -98,12 +101,16 @@ func newApp(ctx context.Context, cfg config.Config, log *zap.Logger) (_ *app, er
 	a.home = home.New(home.Options{
 		API:       a.slack,
 		Weeks:     a.cmds,
-		Employees: a.employees,
+		Employees: store,
+		Data:      a.db,
+		Team:      a.review,
+		IsHRAdmin: cfg.IsHRAdmin,
 		Logger:    log,
 		Now:       func() time.Time { return a.now() },
 		DefaultTZ: defaultTZ,
 	})
-	a.cmds.SetInteractionDeps(a.slack, a.home, nil, nil)
+	a.homeActions = home.NewActions(a.home, a.slack, a.review, nil, a.db, a.exportWeek)
+	a.cmds.SetInteractionDeps(a.slack, a.home, a.homeActions, nil)
 	a.bot = bot.New(bot.Options{
 		API:          a.slack,
 		Logger:       log,
@@ -238,11 +245,24 @@ func (a *app) close() {
 // the Redis cache.
 type readModel struct {
 	*storage.DB
-	employees *cache.Employees
-	review    *review.Service
+	employees   *cache.Employees
+	review      *review.Service
+	homeActions *home.Actions
 }
 
 // EmployeeBySlackID looks the person up through the cache.
 func (r readModel) EmployeeBySlackID(ctx context.Context, slackUserID string) (model.Employee, error) {
 	return r.employees.EmployeeBySlackID(ctx, slackUserID)
+}
+
+// exportWeek writes the billing CSV of one week (for the home tab's export
+// button): every entry of the listed people, or of everyone.
+func (a *app) exportWeek(ctx context.Context, w *bytes.Buffer, week model.Week, employeeIDs []int64) error {
+	_, err := export.Write(ctx, a.db, w, export.Options{From: week.Start, To: week.End(), EmployeeIDs: employeeIDs})
+	return err
+}
+
+// EmployeeByID looks a person up by id (for the reject modal's title).
+func (r readModel) EmployeeByID(ctx context.Context, id int64) (model.Employee, error) {
+	return r.DB.EmployeeByID(ctx, id)
 }

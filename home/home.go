@@ -37,6 +37,11 @@ type Options struct {
 	API       ViewPublisher
 	Weeks     Weeks
 	Employees Employees
+	Data      Data
+	Team      Team
+	// IsHRAdmin reports whether a Slack user is an HR admin (their home is
+	// the organisation view).
+	IsHRAdmin func(slackUserID string) bool
 	Logger    *zap.Logger
 	Now       func() time.Time
 	DefaultTZ *time.Location
@@ -64,13 +69,23 @@ func New(opts Options) *Publisher {
 
 // PublishHome implements bot.HomeHandler: it shows the person's current week.
 func (p *Publisher) PublishHome(ctx context.Context, userID string) error {
-	return p.PublishWeek(ctx, userID, nil)
+	return p.Publish(ctx, userID, State{})
 }
 
 // PublishWeek publishes the home tab with the given week shown (nil: the
 // person's current week).
 func (p *Publisher) PublishWeek(ctx context.Context, userID string, shown *model.Week) error {
-	view, err := p.build(ctx, userID, shown)
+	st := State{}
+	if shown != nil {
+		st.Week = shown.String()
+	}
+	return p.Publish(ctx, userID, st)
+}
+
+// Publish builds the person's home for their role — HR admin, manager or
+// developer — in the given state and publishes it.
+func (p *Publisher) Publish(ctx context.Context, userID string, st State) error {
+	view, err := p.build(ctx, userID, st)
 	if err != nil {
 		return err
 	}
@@ -81,7 +96,11 @@ func (p *Publisher) PublishWeek(ctx context.Context, userID string, shown *model
 	return nil
 }
 
-func (p *Publisher) build(ctx context.Context, userID string, shown *model.Week) (slack.HomeTabViewRequest, error) {
+func (p *Publisher) build(ctx context.Context, userID string, st State) (slack.HomeTabViewRequest, error) {
+	if p.opts.IsHRAdmin != nil && p.opts.IsHRAdmin(userID) && p.opts.Data != nil {
+		now := p.opts.Now().In(p.opts.DefaultTZ)
+		return p.hrHome(ctx, model.WeekOf(now), st)
+	}
 	emp, err := p.opts.Employees.EmployeeBySlackID(ctx, userID)
 	if errors.Is(err, storage.ErrNoEmployee) {
 		return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks.UnknownUser()}}, nil
@@ -91,10 +110,16 @@ func (p *Publisher) build(ctx context.Context, userID string, shown *model.Week)
 	}
 	now := p.opts.Now().In(p.location(emp.SlackTZ))
 	current := model.WeekOf(now)
-	week := current
-	if shown != nil {
-		week = *shown
+	if p.opts.Data != nil && p.opts.Team != nil {
+		manager, err := p.opts.Data.HasReports(ctx, emp.ID)
+		if err != nil {
+			return slack.HomeTabViewRequest{}, err
+		}
+		if manager {
+			return p.managerHome(ctx, emp, current, st)
+		}
 	}
+	week := st.week(current)
 	this, err := p.opts.Weeks.WeekInput(ctx, emp, current)
 	if err != nil {
 		return slack.HomeTabViewRequest{}, err
@@ -113,12 +138,14 @@ func (p *Publisher) build(ctx context.Context, userID string, shown *model.Week)
 			return slack.HomeTabViewRequest{}, err
 		}
 	}
-	return blocks.DeveloperHome(blocks.DeveloperHomeInput{
+	v := blocks.DeveloperHome(blocks.DeveloperHomeInput{
 		Current:  current,
 		ThisWeek: blocks.Summarize(this.Entries),
 		LastWeek: blocks.Summarize(last.Entries),
 		Shown:    shownIn,
-	}), nil
+	})
+	v.PrivateMetadata = State{Week: week.String()}.encode()
+	return v, nil
 }
 
 func (p *Publisher) location(tz string) *time.Location {

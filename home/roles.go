@@ -1,0 +1,232 @@
+package home
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/tallyhq/tally/blocks"
+	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/review"
+	"github.com/tallyhq/tally/storage"
+)
+
+// Data is the read model the manager and HR homes use (*storage.DB).
+type Data interface {
+	HasReports(ctx context.Context, employeeID int64) (bool, error)
+	TeamSummaries(ctx context.Context, employeeIDs []int64, week model.Week) ([]storage.WeekSummary, error)
+	HoursByDay(ctx context.Context, employeeIDs []int64, week model.Week) ([7]int64, error)
+	HoursByProject(ctx context.Context, employeeIDs []int64, week model.Week, limit int) ([]storage.ProjectHours, error)
+	ActiveEmployeeIDs(ctx context.Context) ([]int64, error)
+	UnmatchedPeople(ctx context.Context) (int, error)
+	ParkedInbox(ctx context.Context, limit int) ([]storage.ParkedItem, error)
+	ParkedOutbox(ctx context.Context, limit int) ([]storage.ParkedItem, error)
+	RecentSyncRuns(ctx context.Context, limit int) ([]storage.SyncRun, error)
+	OpenRosterProblems(ctx context.Context) ([]storage.RosterProblem, error)
+}
+
+// Team lists a manager's people (review.Service).
+type Team interface {
+	Subtree(ctx context.Context, managerEmployeeID int64, directOnly bool) ([]model.Employee, error)
+}
+
+// State is what a home tab shows, kept in the view's private_metadata so
+// navigation keeps the other choices.
+type State struct {
+	Week  string       `json:"w,omitempty"` // Monday of the shown week
+	Scope blocks.Scope `json:"s,omitempty"`
+	Page  int          `json:"p,omitempty"`
+}
+
+// ParseState reads a view's private_metadata; garbage yields the defaults.
+func ParseState(meta string) State {
+	var s State
+	_ = json.Unmarshal([]byte(meta), &s)
+	if s.Scope != blocks.ScopeSubtree {
+		s.Scope = blocks.ScopeDirect
+	}
+	if s.Page < 0 {
+		s.Page = 0
+	}
+	return s
+}
+
+func (s State) encode() string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// week returns the shown week, or current when unset or invalid.
+func (s State) week(current model.Week) model.Week {
+	if w, err := model.ParseWeek(s.Week); err == nil {
+		return w
+	}
+	return current
+}
+
+// toSummary converts a stored week summary to what the blocks show.
+func toSummary(s storage.WeekSummary) blocks.Summary {
+	billable := model.Amounts{}
+	for c, v := range s.Billable {
+		billable[c] = v
+	}
+	return blocks.Summary{
+		Entries:            s.Entries,
+		Seconds:            s.Seconds,
+		ConfirmedSeconds:   s.ConfirmedSeconds,
+		UnallocatedSeconds: s.UnallocatedSeconds,
+		Unconfirmed:        s.Entries - s.Confirmed,
+		UnconfirmedSeconds: s.Seconds - s.ConfirmedSeconds,
+		Unallocated:        s.Unallocated,
+		Billable:           billable,
+	}
+}
+
+// managerHome builds the team view of a manager.
+func (p *Publisher) managerHome(ctx context.Context, me model.Employee, current model.Week, st State) (slack.HomeTabViewRequest, error) {
+	week := st.week(current)
+	people, err := p.opts.Team.Subtree(ctx, me.ID, st.Scope != blocks.ScopeSubtree)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	ids := make([]int64, 0, len(people)+1)
+	for _, e := range people {
+		ids = append(ids, e.ID)
+	}
+	sums, err := p.opts.Data.TeamSummaries(ctx, append(ids, me.ID), week)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	byID := make(map[int64]storage.WeekSummary, len(sums))
+	for _, s := range sums {
+		byID[s.EmployeeID] = s
+	}
+	in := blocks.ManagerHomeInput{Viewer: me.Name(), Current: current, Week: week, Scope: st.Scope, Page: st.Page}
+	for _, e := range people {
+		s := byID[e.ID]
+		in.Team = append(in.Team, blocks.TeamMember{EmployeeID: e.ID, Name: e.Name(), Week: toSummary(s),
+			Approval: blocks.ApprovalStatus(s.Approval.Status)})
+	}
+	if own, ok := byID[me.ID]; ok && own.Entries > 0 {
+		sum := toSummary(own)
+		in.Own = &sum
+	}
+	if len(ids) > 0 {
+		if in.HoursByDay, err = p.opts.Data.HoursByDay(ctx, ids, week); err != nil {
+			return slack.HomeTabViewRequest{}, err
+		}
+		projects, err := p.opts.Data.HoursByProject(ctx, ids, week, 8)
+		if err != nil {
+			return slack.HomeTabViewRequest{}, err
+		}
+		for _, ph := range projects {
+			label := ph.Project
+			if label == "" {
+				label = "(no project)"
+			}
+			in.HoursByProject = append(in.HoursByProject, blocks.BarRow{Label: label, Seconds: ph.Seconds})
+		}
+	}
+	v := blocks.ManagerHome(in)
+	v.PrivateMetadata = State{Week: week.String(), Scope: st.Scope, Page: st.Page}.encode()
+	return v, nil
+}
+
+// hrHome builds the organisation view of an HR admin.
+func (p *Publisher) hrHome(ctx context.Context, current model.Week, st State) (slack.HomeTabViewRequest, error) {
+	week := st.week(current)
+	ids, err := p.opts.Data.ActiveEmployeeIDs(ctx)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	in := blocks.HRHomeInput{Current: current, Week: week, Location: p.opts.DefaultTZ}
+	in.Org.People = len(ids)
+	in.Org.Week.Billable = model.Amounts{}
+	if len(ids) > 0 {
+		sums, err := p.opts.Data.TeamSummaries(ctx, ids, week)
+		if err != nil {
+			return slack.HomeTabViewRequest{}, err
+		}
+		for _, s := range sums {
+			if s.Entries > 0 {
+				in.Org.PeopleLogged++
+				if s.Confirmed == s.Entries {
+					in.Org.FullyConfirmed++
+				}
+			}
+			if s.Approval.Status == storage.ApprovalApproved {
+				in.Org.Approved++
+			}
+			ws := toSummary(s)
+			in.Org.Week.Entries += ws.Entries
+			in.Org.Week.Seconds += ws.Seconds
+			in.Org.Week.ConfirmedSeconds += ws.ConfirmedSeconds
+			in.Org.Week.UnallocatedSeconds += ws.UnallocatedSeconds
+			in.Org.Week.Unconfirmed += ws.Unconfirmed
+			in.Org.Week.UnconfirmedSeconds += ws.UnconfirmedSeconds
+			in.Org.Week.Unallocated += ws.Unallocated
+			for c, v := range ws.Billable {
+				in.Org.Week.Billable[c] += v
+			}
+		}
+	}
+	if in.Org.UnmatchedPeople, err = p.opts.Data.UnmatchedPeople(ctx); err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	runs, err := p.opts.Data.RecentSyncRuns(ctx, 10)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	for _, r := range runs {
+		sr := blocks.SyncRun{ID: r.ID, Mode: r.Mode, Status: r.Status, Requests: r.Requests, QuotaUsed: r.QuotaUsed, StartedAt: r.StartedAt, Error: r.Error}
+		if r.FinishedAt != nil {
+			sr.FinishedAt = *r.FinishedAt
+		}
+		in.SyncRuns = append(in.SyncRuns, sr)
+	}
+	problems, err := p.opts.Data.OpenRosterProblems(ctx)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	in.ProblemsTotal = len(problems)
+	for _, rp := range problems {
+		person := rp.EmployeeName
+		if person == "" {
+			person = strings.TrimSpace(rp.Email + " " + rp.Subject)
+		}
+		in.Problems = append(in.Problems, blocks.RosterProblem{Kind: rp.Kind, Person: person, Detail: rp.Detail})
+	}
+	for _, q := range []struct {
+		list func(context.Context, int) ([]storage.ParkedItem, error)
+		out  *[]blocks.Parked
+	}{{p.opts.Data.ParkedInbox, &in.ParkedInbox}, {p.opts.Data.ParkedOutbox, &in.ParkedOutbox}} {
+		items, err := q.list(ctx, 15)
+		if err != nil {
+			return slack.HomeTabViewRequest{}, err
+		}
+		for _, it := range items {
+			*q.out = append(*q.out, blocks.Parked{ID: it.ID, What: it.What, Attempts: it.Attempts, Error: it.Error, At: it.At})
+		}
+	}
+	v := blocks.HRHome(in)
+	v.PrivateMetadata = State{Week: week.String()}.encode()
+	return v, nil
+}
+
+// errNotAllowed is what someone sees when they press a button of a role
+// they don't have (a forged payload, or a role lost since the view was drawn).
+var errNotAllowed = model.Errorf(model.EForbidden, "Only your managers and HR can do that.")
+
+// compile-time check that review.Service offers what the home needs.
+var _ Team = (*review.Service)(nil)
+
+func weekOrErr(v string) (model.Week, error) {
+	w, err := blocks.ParseWeekValue(v)
+	if err != nil {
+		return model.Week{}, fmt.Errorf("bad week value: %w", err)
+	}
+	return w, nil
+}
