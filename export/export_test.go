@@ -48,11 +48,11 @@ func seed(t *testing.T) *storage.DB {
 	}
 	entries := []e{
 		{101, 1, 1, 0, 3600, true}, {102, 1, 2, 1, 5400, true}, {103, 1, 1, 15, 1800, true}, // 103: at 120.00
-		{104, 1, 0, 16, 900, true},  // unallocated
-		{105, 1, 1, 17, 7200, false}, // non-billable
+		{104, 1, 0, 16, 900, true},                            // unallocated
+		{105, 1, 1, 17, 7200, false},                          // non-billable
 		{201, 2, 2, 2, 4000, true}, {202, 2, 3, 3, 100, true}, // 4000 s × 5000 JPY = 5556 (rounded)
-		{301, 3, 1, 4, 3600, true}, // no rate
-		{106, 1, 1, 5, 3600, true}, // deleted
+		{301, 3, 1, 4, 3600, true},  // no rate
+		{106, 1, 1, 5, 3600, true},  // deleted
 		{107, 1, 1, 40, 3600, true}, // December
 	}
 	for _, x := range entries {

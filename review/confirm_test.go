@@ -3,8 +3,8 @@ package review_test
 import (
 	"errors"
 	"strconv"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
