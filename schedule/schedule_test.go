@@ -1,0 +1,346 @@
+package schedule
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"go.uber.org/goleak"
+
+	"github.com/tallyhq/tally/storage"
+	"github.com/tallyhq/tally/storage/storagetest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// pgxpool's background health check ends shortly after Close.
+		goleak.IgnoreTopFunction("github.com/jackc/pgx/v5/pgxpool.(*Pool).backgroundHealthCheck"),
+	)
+}
+
+var t0 = time.Date(2026, 11, 27, 15, 58, 30, 0, time.UTC)
+
+// runs records which replica ran which slot, and how many ran at once.
+type runs struct {
+	mu      sync.Mutex
+	bySlot  map[string][]string
+	running int
+	maxRun  int
+}
+
+func newRuns() *runs { return &runs{bySlot: map[string][]string{}} }
+
+func (r *runs) job(name, instance string, clock clockwork.Clock, body func(ctx context.Context) error) Job {
+	s := Every(time.Minute)
+	return Job{Name: name, Schedule: s, Run: func(ctx context.Context) error {
+		r.mu.Lock()
+		slot := s.Slot(clock.Now())
+		r.bySlot[slot] = append(r.bySlot[slot], instance)
+		r.running++
+		r.maxRun = max(r.maxRun, r.running)
+		r.mu.Unlock()
+		defer func() {
+			r.mu.Lock()
+			r.running--
+			r.mu.Unlock()
+		}()
+		if body != nil {
+			return body(ctx)
+		}
+		return nil
+	}}
+}
+
+func (r *runs) count(slot string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.bySlot[slot])
+}
+
+func (r *runs) snapshot() map[string][]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := map[string][]string{}
+	for k, v := range r.bySlot {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+// replica is one scheduler running in the background.
+type replica struct {
+	s      *Scheduler
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func start(t *testing.T, db *storage.DB, clock clockwork.Clock, instance string, jobs ...Job) *replica {
+	t.Helper()
+	s, err := New(Options{DB: db, Instance: instance, Clock: clock, LeaseTTL: 15 * time.Second, StopTimeout: 5 * time.Second}, jobs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &replica{s: s, cancel: cancel, done: make(chan error, 1)}
+	go func() { r.done <- s.Run(ctx) }()
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *replica) stop() {
+	r.cancel()
+	if r.done != nil {
+		<-r.done
+		r.done = nil
+	}
+}
+
+// eventually polls cond until it holds or a (real-time) deadline passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func leaders(rs []*replica) []int {
+	var out []int
+	for i, r := range rs {
+		if r.done != nil && r.s.IsLeader(context.Background()) == nil {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// step waits until every live replica is parked on the fake clock (its lease
+// timer and its job's timer), then advances it.
+func step(t *testing.T, clock *clockwork.FakeClock, waiters int, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := clock.BlockUntilContext(ctx, waiters); err != nil {
+		t.Fatalf("replicas did not park on the clock: %v", err)
+	}
+	clock.Advance(d)
+}
+
+func TestThreeReplicasRunEachSlotOnce(t *testing.T) {
+	db := storagetest.New(t)
+	clock := clockwork.NewFakeClockAt(t0)
+	rec := newRuns()
+	var rs []*replica
+	for i := range 3 {
+		name := fmt.Sprintf("replica-%d", i)
+		rs = append(rs, start(t, db, clock, name, rec.job("tick", name, clock, nil)))
+	}
+	eventually(t, "a leader", func() bool { return len(leaders(rs)) == 1 })
+
+	var slots []string
+	for range 5 * 12 { // five minutes in lease-renewal steps
+		before := clock.Now()
+		step(t, clock, 6, 5*time.Second)
+		if clock.Now().Truncate(time.Minute).After(before) {
+			slot := clock.Now().Truncate(time.Minute).Format(time.RFC3339)
+			slots = append(slots, slot)
+			eventually(t, "slot "+slot, func() bool { return rec.count(slot) >= 1 })
+		}
+		if n := len(leaders(rs)); n != 1 {
+			t.Fatalf("%d leaders at %s", n, clock.Now())
+		}
+	}
+	got := rec.snapshot()
+	if len(got) != len(slots) {
+		t.Errorf("ran %d slots, want %d: %v", len(got), len(slots), got)
+	}
+	for _, slot := range slots {
+		if len(got[slot]) != 1 {
+			t.Errorf("slot %s ran %d times (%v)", slot, len(got[slot]), got[slot])
+		}
+	}
+	claims, err := storage.JobClaims(context.Background(), db.Pool, "tick", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "claims finished", func() bool {
+		claims, err = storage.JobClaims(context.Background(), db.Pool, "tick", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range claims {
+			if c.Status != "ok" {
+				return false
+			}
+		}
+		return len(claims) == len(slots)
+	})
+}
+
+func TestLeaderKilledAnotherTakesOver(t *testing.T) {
+	db := storagetest.New(t)
+	clock := clockwork.NewFakeClockAt(t0)
+	rec := newRuns()
+	var rs []*replica
+	for i := range 3 {
+		name := fmt.Sprintf("replica-%d", i)
+		rs = append(rs, start(t, db, clock, name, rec.job("tick", name, clock, nil)))
+	}
+	eventually(t, "a leader", func() bool { return len(leaders(rs)) == 1 })
+	// Let the first slot run under the first leader.
+	for clock.Now().Before(t0.Add(35 * time.Second)) {
+		step(t, clock, 6, 5*time.Second)
+	}
+	first := "2026-11-27T15:59:00Z"
+	eventually(t, "first slot", func() bool { return rec.count(first) == 1 })
+	old := leaders(rs)[0]
+
+	// Kill the leader: it stops without releasing its lease.
+	rs[old].s.release = false
+	killedAt := clock.Now()
+	rs[old].stop()
+	var tookOver time.Duration
+	for tookOver == 0 {
+		step(t, clock, 4, 5*time.Second)
+		if l := leaders(rs); len(l) == 1 {
+			tookOver = clock.Now().Sub(killedAt)
+		} else if clock.Now().Sub(killedAt) > time.Minute {
+			t.Fatal("nobody took over within a minute")
+		}
+	}
+	if tookOver > 15*time.Second {
+		t.Errorf("took over after %s, want within the 15s TTL", tookOver)
+	}
+	for clock.Now().Before(t0.Add(2*time.Minute + 35*time.Second)) {
+		step(t, clock, 4, 5*time.Second)
+	}
+	for _, slot := range []string{"2026-11-27T16:00:00Z", "2026-11-27T16:01:00Z"} {
+		eventually(t, "slot "+slot, func() bool { return rec.count(slot) == 1 })
+		if who := rec.snapshot()[slot][0]; who == fmt.Sprintf("replica-%d", old) {
+			t.Errorf("slot %s ran on the killed replica", slot)
+		}
+	}
+}
+
+func TestGracefulStopHandsOverAtOnce(t *testing.T) {
+	db := storagetest.New(t)
+	clock := clockwork.NewFakeClockAt(t0)
+	a := start(t, db, clock, "a")
+	eventually(t, "a leads", func() bool { return a.s.IsLeader(context.Background()) == nil })
+	b := start(t, db, clock, "b")
+	a.stop() // releases the lease
+	step(t, clock, 1, 5*time.Second)
+	eventually(t, "b leads", func() bool { return b.s.IsLeader(context.Background()) == nil })
+}
+
+func TestJobNeverOverlapsItself(t *testing.T) {
+	db := storagetest.New(t)
+	clock := clockwork.NewFakeClockAt(t0)
+	rec := newRuns()
+	release := make(chan struct{})
+	started := make(chan struct{}, 10)
+	r := start(t, db, clock, "solo", rec.job("slow", "solo", clock, func(ctx context.Context) error {
+		started <- struct{}{}
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}))
+	eventually(t, "leader", func() bool { return r.s.IsLeader(context.Background()) == nil })
+	for clock.Now().Before(t0.Add(35 * time.Second)) {
+		step(t, clock, 2, 5*time.Second)
+	}
+	<-started // 15:59 runs and blocks
+	for clock.Now().Before(t0.Add(95 * time.Second)) {
+		step(t, clock, 2, 5*time.Second) // 16:00 fires while 15:59 still runs
+	}
+	// Parked again means gocron has decided about 16:00 (skipped).
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := clock.BlockUntilContext(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	eventually(t, "15:59 to finish", func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return rec.running == 0
+	})
+	// gocron notes the end of a run asynchronously; the next slot that finds
+	// the job idle runs it.
+	resumed := false
+	for !resumed && clock.Now().Before(t0.Add(10*time.Minute)) {
+		step(t, clock, 2, 5*time.Second)
+		select {
+		case <-started:
+			resumed = true
+		default:
+		}
+	}
+	if !resumed {
+		t.Fatal("the job never ran again after the slow run ended")
+	}
+	got := rec.snapshot()
+	if len(got["2026-11-27T16:00:00Z"]) != 0 {
+		t.Errorf("the 16:00 slot ran while 15:59 was still running: %v", got)
+	}
+	if len(got["2026-11-27T15:59:00Z"]) != 1 || len(got) != 2 {
+		t.Errorf("runs = %v, want 15:59 and one later slot once each", got)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.maxRun != 1 {
+		t.Errorf("%d runs at once", rec.maxRun)
+	}
+}
+
+func TestShutdownWaitsForRunningJobs(t *testing.T) {
+	db := storagetest.New(t)
+	clock := clockwork.NewFakeClockAt(t0)
+	started := make(chan struct{})
+	var finished bool
+	s, err := New(Options{DB: db, Instance: "solo", Clock: clock, StopTimeout: 5 * time.Second},
+		Job{Name: "long", Schedule: Every(time.Minute), Run: func(ctx context.Context) error {
+			close(started)
+			<-ctx.Done() // the shutdown context reaches the job
+			// Work after cancellation that shutdown must wait for.
+			for i := 0; i < 1000; i++ {
+				_ = fmt.Sprint(i)
+			}
+			finished = true
+			return ctx.Err()
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	eventually(t, "leader", func() bool { return s.IsLeader(context.Background()) == nil })
+	for clock.Now().Before(t0.Add(35 * time.Second)) {
+		step(t, clock, 2, 5*time.Second)
+	}
+	<-started
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !finished {
+		t.Fatal("Run returned before the running job finished")
+	}
+	claims, err := storage.JobClaims(context.Background(), db.Pool, "long", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claims) != 1 || claims[0].Status != "failed" || claims[0].Error != context.Canceled.Error() || claims[0].FinishedAt == nil {
+		t.Fatalf("claims = %+v, want one finished run recorded as cancelled", claims)
+	}
+}
