@@ -43,6 +43,7 @@ type app struct {
 	employees   *cache.Employees
 	review      *review.Service
 	homeActions *home.Actions
+	workers     *workers
 	now         func() time.Time
 
 	adminLn  net.Listener
@@ -120,6 +121,10 @@ func newApp(ctx context.Context, cfg config.Config, log *zap.Logger) (_ *app, er
 		Home:         a.home,
 	})
 	if _, err := a.bot.CheckAuth(ctx); err != nil {
+		return nil, err
+	}
+
+	if err := a.buildWorkers(ctx); err != nil {
 		return nil, err
 	}
 
@@ -211,12 +216,16 @@ func (a *app) run(ctx context.Context) error {
 		fail(a.bot.Run(ctx))
 		cancel()
 	}()
-	a.log.Info("tally running", zap.String("admin", a.AdminURL()))
+	waits := a.runWorkers(ctx, fail)
+	a.log.Info("tally running", zap.String("admin", a.AdminURL()), zap.String("webhook", a.WebhookURL()))
 
 	<-ctx.Done()
 	shutdownCtx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer scancel()
 	_ = a.adminSrv.Shutdown(shutdownCtx)
+	for _, w := range waits {
+		w()
+	}
 	wg.Wait()
 	a.close()
 	select {
@@ -239,6 +248,9 @@ func (a *app) close() {
 	if a.adminLn != nil {
 		_ = a.adminLn.Close()
 	}
+	if a.workers != nil && a.workers.webhookLn != nil {
+		_ = a.workers.webhookLn.Close()
+	}
 }
 
 // readModel is the storage read model with employee lookups served through
@@ -248,6 +260,7 @@ type readModel struct {
 	employees   *cache.Employees
 	review      *review.Service
 	homeActions *home.Actions
+	workers     *workers
 }
 
 // EmployeeBySlackID looks the person up through the cache.

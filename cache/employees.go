@@ -52,3 +52,10 @@ func (e *Employees) Forget(ctx context.Context, slackUserIDs ...string) {
 	}
 	e.cache.Delete(ctx, keys...)
 }
+
+// EmployeeChanged implements the roster's cache hook: a changed employee's
+// cached lookup is dropped so the next request reads Postgres.
+func (e *Employees) EmployeeChanged(ctx context.Context, emp model.Employee) error {
+	e.Forget(ctx, emp.SlackUserID)
+	return nil
+}
