@@ -27,8 +27,10 @@ import (
 // harness is one tally wired exactly as `tally run` wires it, against the
 // sandbox's Slack fake, a fresh database and (optionally) Redis.
 type harness struct {
-	t     *testing.T
-	slack *sandbox.Slack
+	t      *testing.T
+	slack  *sandbox.Slack
+	bamboo *sandbox.Bamboo
+	toggl  *sandbox.Toggl
 	db    *storage.DB // a second pool on the same database, for seeding and assertions
 	app   *app
 	env   map[string]string
@@ -40,6 +42,7 @@ type harnessOpts struct {
 	databaseURL string // default: a fresh empty database (tally migrates it)
 	redisURL    string // "" for none; "shared" for the test Redis
 	env         map[string]string
+	fakes       bool // also start the BambooHR and Toggl fakes and point tally at them
 }
 
 // baseEnv is a valid configuration pointing at the sandbox.
@@ -99,10 +102,29 @@ func startHarness(t *testing.T, o harnessOpts) *harness {
 	default:
 		env["REDIS_URL"] = o.redisURL
 	}
+	h := &harness{t: t, slack: s, env: env, done: make(chan error, 1)}
+	if o.fakes {
+		b, err := sandbox.NewBamboo(sandbox.BambooOptions{RateField: "customBillableRate"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(b.Close)
+		tg, err := sandbox.NewToggl(sandbox.TogglOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(tg.Close)
+		h.bamboo, h.toggl = b, tg
+		env["BAMBOO_API_URL"] = b.URL()
+		env["BAMBOO_API_KEY"] = b.APIKey()
+		env["TOGGL_API_URL"] = tg.URL()
+		env["TOGGL_API_TOKEN"] = tg.Token()
+		env["TOGGL_WORKSPACE_ID"] = itoa(int(tg.WorkspaceID()))
+		env["TOGGL_REQUESTS_PER_SECOND"] = "50"
+	}
 	for k, v := range o.env {
 		env[k] = v
 	}
-	h := &harness{t: t, slack: s, env: env, done: make(chan error, 1)}
 	h.start()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

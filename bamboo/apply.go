@@ -86,7 +86,7 @@ func applyEmployee(ctx context.Context, db *storage.DB, src EmployeeSource, s Se
 		if err != nil {
 			return err
 		}
-		writes := planRates(out.employeeID, c.EmployeeID, history, obs.rows)
+		writes := planRates(out.employeeID, c.EmployeeID, history, firstRateFromHire(history, obs.rows, emp.HireDate))
 		if err := storage.SaveRates(ctx, tx, writes, rosterActor); err != nil {
 			return err
 		}

@@ -176,3 +176,20 @@ func planRates(employeeID int64, bambooID string, history []model.Rate, observed
 	}
 	return out
 }
+
+// firstRateFromHire backdates an employee's very first rate read from the
+// rate field to their hire date: without it, time logged between the hire
+// and the day tally first saw the rate would stay unpriced. Table rows carry
+// their own dates and are left alone, as is every later change.
+func firstRateFromHire(history, observed []model.Rate, hire *time.Time) []model.Rate {
+	if len(history) > 0 || len(observed) != 1 || hire == nil || strings.HasPrefix(observed[0].Source, "table:") {
+		return observed
+	}
+	h := dayOf(*hire)
+	if !h.Before(dayOf(observed[0].EffectiveDate)) {
+		return observed
+	}
+	out := []model.Rate{observed[0]}
+	out[0].EffectiveDate = h
+	return out
+}

@@ -194,7 +194,7 @@ func (r *Reconciler) applyRecords(ctx context.Context, records []Record, tables 
 			} else {
 				obs = r.settings.observeFieldRate(e, records[i], today, "reconcile")
 			}
-			rateWrites = append(rateWrites, planRates(id, e.BambooID, history[id], obs.rows)...)
+			rateWrites = append(rateWrites, planRates(id, e.BambooID, history[id], firstRateFromHire(history[id], obs.rows, e.HireDate))...)
 			if obs.problem != nil && e.Active {
 				problems = append(problems, storage.RosterProblem{Kind: obs.problem.kind, Subject: e.BambooID, EmployeeID: id, Detail: obs.problem.detail})
 			}

@@ -91,7 +91,7 @@ func (s *Service) ConfirmEntry(ctx context.Context, slackUserID string, entryID 
 			return nil
 		}
 		_, err = storage.QueueReviewTogglWrite(ctx, tx, storage.ReviewTogglWrite{
-			EntryID: entryID, Op: "tag_add", Key: storage.TagAddKey(entryID, t.ContentHash),
+			EntryID: entryID, Op: "tag_add", Key: storage.TagAddKey(entryID, id),
 			Payload: map[string]string{"tag": s.tag, "content_hash": t.ContentHash},
 		})
 		return err

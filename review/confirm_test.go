@@ -10,6 +10,7 @@ import (
 
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/review"
+	"github.com/tallyhq/tally/storage"
 )
 
 func TestConfirmEntryOnceWithAuditAndOutbox(t *testing.T) {
@@ -28,8 +29,10 @@ func TestConfirmEntryOnceWithAuditAndOutbox(t *testing.T) {
 		t.Fatalf("confirmations %d, audit %d, outbox %d; want 1 each", c, a, o)
 	}
 	var key, op, tag string
+	var cid int64
+	f.must(f.db.Pool.QueryRow(f.ctx, `SELECT id FROM confirmations WHERE entry_id = $1`, id).Scan(&cid))
 	f.must(f.db.Pool.QueryRow(f.ctx, `SELECT idempotency_key, op, payload->>'tag' FROM toggl_outbox WHERE entry_id = $1`, id).Scan(&key, &op, &tag))
-	if key != "tag_add:"+strconv.FormatInt(id, 10)+":"+hash || op != "tag_add" || tag != "confirmed" {
+	if key != storage.TagAddKey(id, cid) || op != "tag_add" || tag != "confirmed" || hash == "" {
 		t.Fatalf("outbox row %q %q %q", key, op, tag)
 	}
 

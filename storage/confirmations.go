@@ -144,8 +144,12 @@ func QueueReviewTogglWrite(ctx context.Context, q Querier, w ReviewTogglWrite) (
 }
 
 // TagAddKey is the idempotency key of the tag write of one confirmation.
-func TagAddKey(entryID int64, hash string) string {
-	return "tag_add:" + strconv.FormatInt(entryID, 10) + ":" + hash
+//
+// The key names the confirmation, not just the content: an entry confirmed,
+// edited (the tag removed) and edited back to the same content is confirmed
+// anew and must get its tag again.
+func TagAddKey(entryID, confirmationID int64) string {
+	return "tag_add:" + strconv.FormatInt(entryID, 10) + ":c" + strconv.FormatInt(confirmationID, 10)
 }
 
 // ConfirmWeekResult is what ConfirmWeek did.
@@ -197,7 +201,7 @@ func ConfirmWeek(ctx context.Context, q Querier, employeeID int64, slackUserID s
 		), queued AS (
 			INSERT INTO toggl_outbox (entry_id, op, payload, idempotency_key)
 			SELECT ins.entry_id, 'tag_add', jsonb_build_object('tag', $6::text, 'content_hash', ins.content_hash),
-				'tag_add:' || ins.entry_id || ':' || ins.content_hash
+				'tag_add:' || ins.entry_id || ':c' || ins.id
 			FROM ins WHERE $6::text <> ''
 			ON CONFLICT (idempotency_key) DO NOTHING
 		)
