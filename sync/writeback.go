@@ -126,8 +126,12 @@ type outcome struct {
 	byID             map[int64]storage.OutboxItem
 }
 
-func (o *outcome) park(reason string, ids ...int64)  { o.parked[reason] = append(o.parked[reason], ids...) }
-func (o *outcome) again(reason string, ids ...int64) { o.retry[reason] = append(o.retry[reason], ids...) }
+func (o *outcome) park(reason string, ids ...int64) {
+	o.parked[reason] = append(o.parked[reason], ids...)
+}
+func (o *outcome) again(reason string, ids ...int64) {
+	o.retry[reason] = append(o.retry[reason], ids...)
+}
 
 // handle writes one claimed batch and records each row's outcome.
 func (w *Writeback) handle(ctx context.Context, items []storage.OutboxItem) (int, error) {
