@@ -114,7 +114,35 @@ func (s *Slack) SlashCommandIn(ctx context.Context, userID, channelID, command, 
 		"trigger_id":            s.issueTriggerLocked(u.ID),
 	}
 	s.mu.Unlock()
-	return s.SendEnvelope(ctx, "slash_commands", payload, true)
+	ack, err := s.SendEnvelope(ctx, "slash_commands", payload, true)
+	if err == nil && len(ack.Payload) > 0 {
+		s.slackShowAckMessage(u.ID, channelID, ack.Payload)
+	}
+	return ack, err
+}
+
+// slackShowAckMessage shows a slash command's ack payload the way Slack
+// does: an ephemeral message for the user (default), or a channel message
+// for response_type in_channel. Buttons on it can then be clicked.
+func (s *Slack) slackShowAckMessage(userID, channelID string, raw json.RawMessage) {
+	var msg struct {
+		Text         string          `json:"text"`
+		Blocks       json.RawMessage `json:"blocks"`
+		ResponseType string          `json:"response_type"`
+	}
+	if json.Unmarshal(raw, &msg) != nil || (msg.Text == "" && len(msg.Blocks) == 0) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := SlackMessage{Channel: channelID, TS: s.nextTSLocked(), Text: msg.Text, Blocks: msg.Blocks, PostedAt: s.opts.Now()}
+	if msg.ResponseType == "in_channel" {
+		m.User = s.opts.BotUserID
+		s.appendMessageLocked(&m)
+		return
+	}
+	m.User = userID
+	s.ephemerals[userID] = append(s.ephemerals[userID], m)
 }
 
 // OpenHome sends the app_home_opened event for userID's Home tab and waits
