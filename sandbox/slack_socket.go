@@ -102,6 +102,7 @@ type slackConn struct {
 	id        int
 	ws        *websocket.Conn
 	writeMu   sync.Mutex
+	ready     bool // hello written; guarded by Slack.mu
 	draining  bool // sent a disconnect; guarded by Slack.mu
 	done      chan struct{}
 	closeOnce sync.Once
@@ -143,8 +144,10 @@ func (s *Slack) notifyLocked() {
 	s.sock.changed = make(chan struct{})
 }
 
-// issueTicketLocked returns a single-use WebSocket URL, or "" when the app
-// already has the maximum number of connections.
+// issueTicketLocked returns a single-use WebSocket URL, or the error
+// too_many_websockets when the app already has the maximum number of
+// connections (what Slack answers then is unconfirmed; slack-go backs off and
+// retries on any non-auth error).
 func (s *Slack) issueTicketLocked() (string, error) {
 	if len(s.sock.conns) >= slackMaxConnections {
 		return "", errors.New("too_many_websockets")
@@ -218,6 +221,7 @@ func (s *Slack) serveSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	// Only now may envelopes go to this socket: a client reads hello first.
 	s.mu.Lock()
+	c.ready = true
 	s.notifyLocked()
 	s.mu.Unlock()
 	s.log.Debug("socket connected", zap.Int("conn", c.id), zap.Int("num_connections", n))
@@ -334,7 +338,7 @@ func (s *Slack) closeAllSockets() {
 func (s *Slack) liveConnsLocked() []*slackConn {
 	var live []*slackConn
 	for _, c := range s.sock.conns {
-		if !c.draining {
+		if c.ready && !c.draining {
 			live = append(live, c)
 		}
 	}
@@ -446,6 +450,14 @@ func (s *Slack) AckLatencies() []time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]time.Duration(nil), s.sock.latencies...)
+}
+
+// StrayAcks returns how many acks matched no waiting envelope (unknown,
+// duplicate or late) or could not be read.
+func (s *Slack) StrayAcks() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sock.strayAcks
 }
 
 // DroppedAcks returns how many acks were dropped for being 20 KB or larger.
