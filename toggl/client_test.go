@@ -48,7 +48,10 @@ func TestStatusHandling(t *testing.T) {
 		check     func(error) bool
 	}{
 		{"quota exhausted, long reset", 402, map[string]string{"X-Toggl-Quota-Remaining": "0", "X-Toggl-Quota-Resets-In": "1800"}, 1,
-			func(err error) bool { var qe *toggl.QuotaError; return errors.As(err, &qe) && qe.ResetsIn == 30*time.Minute }},
+			func(err error) bool {
+				var qe *toggl.QuotaError
+				return errors.As(err, &qe) && qe.ResetsIn == 30*time.Minute
+			}},
 		{"feature missing", 402, nil, 1,
 			func(err error) bool { var fe *toggl.FeatureError; return errors.As(err, &fe) && toggl.Permanent(err) }},
 		{"forbidden", 403, nil, 1,
