@@ -51,6 +51,7 @@ type crashSlack struct {
 	Slack
 	method string
 	after  bool
+	cancel context.CancelFunc // set: the crash stops the process (its context)
 	mu     sync.Mutex
 	armed  bool
 }
@@ -64,7 +65,14 @@ func (c *crashSlack) trip(method string) (crash bool) {
 		c.armed = false
 		return true
 	}
+
 	return false
+}
+
+func (c *crashSlack) die() {
+	if c.cancel != nil {
+		c.cancel()
+	}
 }
 
 func (c *crashSlack) OpenConversationContext(ctx context.Context, p *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error) {
@@ -72,6 +80,7 @@ func (c *crashSlack) OpenConversationContext(ctx context.Context, p *slack.OpenC
 		if c.after {
 			_, _, _, _ = c.Slack.OpenConversationContext(ctx, p)
 		}
+		c.die()
 		return nil, false, false, errCrash
 	}
 	return c.Slack.OpenConversationContext(ctx, p)
@@ -82,6 +91,7 @@ func (c *crashSlack) PostMessageContext(ctx context.Context, ch string, opts ...
 		if c.after {
 			_, _, _ = c.Slack.PostMessageContext(ctx, ch, opts...)
 		}
+		c.die()
 		return "", "", errCrash
 	}
 	return c.Slack.PostMessageContext(ctx, ch, opts...)
