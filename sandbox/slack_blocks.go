@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"unicode/utf8"
 )
 
@@ -153,4 +154,91 @@ func slackCheckElement(raw json.RawMessage, actionIDs map[string]bool) []string 
 		}
 	}
 	return errs
+}
+
+// slackElement is the part of a Block Kit element the fake reads.
+type slackElement struct {
+	Type     string          `json:"type"`
+	ActionID string          `json:"action_id"`
+	Value    string          `json:"value"`
+	Text     json.RawMessage `json:"text"`
+	Options  []struct {
+		Text  json.RawMessage `json:"text"`
+		Value string          `json:"value"`
+	} `json:"options"`
+}
+
+// slackFindElement finds the interactive element with actionID (in blockID
+// when given) among blocks' elements, accessories and input elements.
+func slackFindElement(blocks json.RawMessage, blockID, actionID string) (slackElement, string, bool) {
+	var list []struct {
+		BlockID   string         `json:"block_id"`
+		Elements  []slackElement `json:"elements"`
+		Accessory *slackElement  `json:"accessory"`
+		Element   *slackElement  `json:"element"`
+	}
+	if json.Unmarshal(blocks, &list) != nil {
+		return slackElement{}, "", false
+	}
+	for i, b := range list {
+		id := b.BlockID
+		if id == "" {
+			// Slack generates a block_id when the app gave none.
+			id = "blk" + strconv.Itoa(i)
+		}
+		if blockID != "" && id != blockID {
+			continue
+		}
+		cands := append([]slackElement(nil), b.Elements...)
+		if b.Accessory != nil {
+			cands = append(cands, *b.Accessory)
+		}
+		if b.Element != nil {
+			cands = append(cands, *b.Element)
+		}
+		for _, e := range cands {
+			if e.ActionID == actionID {
+				return e, id, true
+			}
+		}
+	}
+	return slackElement{}, "", false
+}
+
+func slackOptionObj(el slackElement, value string) map[string]any {
+	opt := map[string]any{"value": value, "text": map[string]any{"type": "plain_text", "text": value, "emoji": true}}
+	for _, o := range el.Options {
+		if o.Value == value && len(o.Text) > 0 {
+			opt["text"] = o.Text
+		}
+	}
+	return opt
+}
+
+// slackStateValue renders an entered value in the shape view.state.values
+// uses for the element's type.
+func slackStateValue(el slackElement, v string) map[string]any {
+	typ := slackFirst(el.Type, "plain_text_input")
+	switch typ {
+	case "static_select", "external_select", "radio_buttons":
+		return map[string]any{"type": typ, "selected_option": slackOptionObj(el, v)}
+	case "datepicker":
+		return map[string]any{"type": typ, "selected_date": v}
+	case "timepicker":
+		return map[string]any{"type": typ, "selected_time": v}
+	case "users_select":
+		return map[string]any{"type": typ, "selected_user": v}
+	case "conversations_select":
+		return map[string]any{"type": typ, "selected_conversation": v}
+	case "channels_select":
+		return map[string]any{"type": typ, "selected_channel": v}
+	case "checkboxes", "multi_static_select":
+		opts := []any{}
+		if v != "" {
+			opts = append(opts, slackOptionObj(el, v))
+		}
+		return map[string]any{"type": typ, "selected_options": opts}
+	default:
+		return map[string]any{"type": typ, "value": v}
+	}
 }
