@@ -2,13 +2,215 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/schollz/progressbar/v3"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/tallyhq/tally/bamboo"
+	"github.com/tallyhq/tally/blocks"
+	"github.com/tallyhq/tally/cache"
+	"github.com/tallyhq/tally/commands"
 	"github.com/tallyhq/tally/config"
+	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/remind"
+	"github.com/tallyhq/tally/storage"
 )
 
-// PLACEHOLDER: replaced by the real implementation before landing.
 func remindCommand() command {
-	return command{name: "remind", usage: "remind", summary: "(being built)", need: config.Need{},
-		run: func(ctx context.Context, e *env, args []string) error { return errors.New("remind: not built yet") }}
+	return command{
+		name:    "remind",
+		usage:   "remind [--week W] [--dry-run] [--only EMAIL]",
+		summary: "send the weekly reminder DMs now (each person once per week); --dry-run lists who and why",
+		need:    config.Need{Slack: true, Database: true},
+		run:     runRemind,
+	}
+}
+
+func runRemind(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("remind", flag.ContinueOnError)
+	weekS := fs.String("week", "", "any date of the week to remind about (default: the current week in DEFAULT_TZ)")
+	dry := fs.Bool("dry-run", false, "print who would be reminded and why, send nothing")
+	only := fs.String("only", "", "remind just the employee with this work email")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	defTZ, _ := time.LoadLocation(e.cfg.DefaultTZ)
+	week := model.WeekOf(time.Now().In(defTZ))
+	if *weekS != "" {
+		w, err := model.ParseWeek(*weekS)
+		if err != nil {
+			return usageError{"remind: --week: " + err.Error()}
+		}
+		week = w
+	}
+	db, err := e.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	eng, err := newRemindEngine(ctx, e.cfg, e.log, db, nil)
+	if err != nil {
+		return err
+	}
+	req := remind.Request{Kind: remind.Weekly, Week: &week, Only: strings.TrimSpace(*only)}
+	if *dry {
+		plan, err := eng.Plan(ctx, req)
+		if err != nil {
+			return err
+		}
+		printRemindPlan(e, week, plan)
+		return nil
+	}
+	progress, finish := remindProgress(e)
+	req.Progress = progress
+	res, err := eng.Run(ctx, req)
+	finish()
+	fmt.Fprintf(e.stdout, "week %s: %d sent, %d skipped, %d failed, %d left for a retry, %d recovered\n",
+		week, res.Sent, res.Skipped, res.Failed, res.Pending, res.Recovered)
+	return err
+}
+
+// newRemindEngine builds the reminder engine from the configuration: the
+// Slack client without slack-go's own retries (the engine paces, honours
+// Retry-After and checks for an earlier post before retrying, so it must
+// see every 429 and failure itself), the week message of /timesheet as the
+// DM, and BambooHR's who's-out when BambooHR is configured.
+func newRemindEngine(ctx context.Context, cfg config.Config, log *zap.Logger, db *storage.DB, reg prometheus.Registerer) (*remind.Engine, error) {
+	api := slack.New(cfg.SlackBotToken, slack.OptionAPIURL(cfg.SlackAPIURL),
+		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}))
+	defTZ, _ := time.LoadLocation(cfg.DefaultTZ)
+	c, err := cache.New("", log, nil)
+	if err != nil {
+		return nil, err
+	}
+	store := readModel{DB: db, employees: cache.NewEmployees(c, db, 5*time.Minute)}
+	h := commands.New(commands.Options{Store: store, Logger: log, DefaultTZ: defTZ})
+	render := func(ctx context.Context, id int64, week model.Week) ([]slack.Block, string, bool, string, error) {
+		emp, err := db.EmployeeByID(ctx, id)
+		if err != nil {
+			return nil, "", false, "", err
+		}
+		in, err := h.WeekInput(ctx, emp, week)
+		if err != nil {
+			return nil, "", false, "", err
+		}
+		s := blocks.Summarize(in.Entries)
+		if s.Entries > 0 && s.Unconfirmed == 0 && s.Unallocated == 0 {
+			return nil, "", false, "week confirmed and allocated", nil
+		}
+		text := fmt.Sprintf("Please confirm your hours for %s", week.Label())
+		if s.Entries == 0 {
+			text = fmt.Sprintf("Nothing logged for %s", week.Label())
+		}
+		return blocks.WeekView(in, blocks.MaxMessageBlocks), text, true, "", nil
+	}
+	reminder, err := remind.ParseAt(cfg.ReminderWeekday, cfg.ReminderTime)
+	if err != nil {
+		return nil, err
+	}
+	digest, err := remind.ParseAt(cfg.DigestWeekday, cfg.DigestTime)
+	if err != nil {
+		return nil, err
+	}
+	opts := remind.Options{
+		DB: db, Slack: api, Render: render, Reminder: reminder, Digest: digest, DefaultTZ: defTZ,
+		MessagesPerMin: cfg.SlackMessagesPerMin, HRAdmins: cfg.HRAdminSlackIDs, Instance: cfg.InstanceID,
+		Log: log, Registerer: reg,
+	}
+	if cfg.BambooAPIKey != "" && cfg.BambooAPIURL != "" {
+		client, err := bamboo.NewClient(cfg.BambooAPIURL, cfg.BambooAPIKey, bamboo.ClientOptions{Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		opts.TimeOff = bambooTimeOff{client}
+	} else {
+		log.Warn("BambooHR is not configured: time off is not checked before reminding")
+	}
+	return remind.New(opts)
+}
+
+// bambooTimeOff adapts BambooHR's who's-out to the reminder engine.
+type bambooTimeOff struct{ c *bamboo.Client }
+
+func (b bambooTimeOff) WhosOut(ctx context.Context, start, end time.Time) ([]remind.TimeOff, error) {
+	rows, err := b.c.WhosOut(ctx, start, end)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]remind.TimeOff, 0, len(rows))
+	for _, r := range rows {
+		if r.EmployeeID == "" {
+			continue // a company holiday, not a person's time off
+		}
+		out = append(out, remind.TimeOff{EmployeeBambooID: r.EmployeeID, Start: r.Start, End: r.End})
+	}
+	return out, nil
+}
+
+func printRemindPlan(e *env, week model.Week, plan []remind.PlanItem) {
+	counts := map[remind.Action]int{}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PERSON\tEMAIL\tTIME ZONE\tDUE (LOCAL)\tACTION\tWHY")
+	for _, it := range plan {
+		counts[it.Action]++
+		loc, err := time.LoadLocation(it.TZ)
+		if err != nil {
+			loc = time.UTC
+		}
+		why := it.Reason
+		if it.Action == remind.ActionSend && why == "" {
+			why = "week has open items or nothing logged"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", it.Name, it.Email, it.TZ,
+			it.DueAt.In(loc).Format("Mon 2 Jan 15:04"), it.Action, why)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(e.stdout, "week %s: %d would be reminded, %d skipped, %d already done (dry run: nothing sent)\n",
+		week, counts[remind.ActionSend], counts[remind.ActionSkip], counts[remind.ActionDone])
+}
+
+// remindProgress shows a bar on a terminal and a line every 100 people
+// (and at the end) otherwise.
+func remindProgress(e *env) (func(remind.Progress), func()) {
+	var (
+		mu  sync.Mutex
+		bar *progressbar.ProgressBar
+	)
+	update := func(p remind.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !e.terminal {
+			if p.Done%100 == 0 || p.Done == p.Total {
+				fmt.Fprintf(e.stdout, "reminders: %d/%d handled (%d sent, %d skipped, %d failed)\n",
+					p.Done, p.Total, p.Sent, p.Skipped, p.Failed)
+			}
+			return
+		}
+		if bar == nil {
+			bar = progressbar.NewOptions(p.Total, progressbar.OptionSetWriter(e.stderr),
+				progressbar.OptionSetDescription("reminding"), progressbar.OptionShowCount(),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionShowIts(), progressbar.OptionSetItsString("people"))
+		}
+		bar.Describe(fmt.Sprintf("reminding: %d sent, %d skipped, %d failed", p.Sent, p.Skipped, p.Failed))
+		_ = bar.Set(p.Done)
+	}
+	finish := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if bar != nil {
+			_ = bar.Finish()
+			fmt.Fprintln(e.stderr)
+		}
+	}
+	return update, finish
 }
