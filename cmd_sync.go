@@ -126,8 +126,8 @@ func syncProgress(e *env) (func(tsync.Progress), func()) {
 					progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetItsString("pages"),
 					progressbar.OptionShowIts())
 			}
-			if p.ExpectedPages > 0 && int64(p.ExpectedPages) > bar.GetMax64() {
-				bar.ChangeMax(p.ExpectedPages)
+			if need := max(p.ExpectedPages, p.Pages); p.ExpectedPages > 0 && int64(need) > bar.GetMax64() {
+				bar.ChangeMax(need)
 			}
 			bar.Describe(fmt.Sprintf("toggl %s: %d entries, quota left %s", p.Mode, p.Entries, quotaText(p.QuotaRemaining)))
 			_ = bar.Set(p.Pages)

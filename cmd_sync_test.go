@@ -12,6 +12,7 @@ import (
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/sandbox"
 	"github.com/tallyhq/tally/storage/storagetest"
+	tsync "github.com/tallyhq/tally/sync"
 )
 
 func TestSyncCommand(t *testing.T) {
@@ -70,6 +71,22 @@ func TestSyncCommand(t *testing.T) {
 		var ue usageError
 		if _, _, err := sync(args...); !errors.As(err, &ue) {
 			t.Fatalf("%v: err = %v; want a usage error", args, err)
+		}
+	}
+}
+
+func TestSyncProgressBar(t *testing.T) {
+	t.Parallel()
+	var errOut bytes.Buffer
+	progress, finish := syncProgress(&env{terminal: true, stderr: &errOut})
+	for p := 1; p <= 5; p++ {
+		progress(tsync.Progress{Mode: "full", Pages: p, Entries: 50 * p, ExpectedPages: 4, QuotaRemaining: 600 - int64(p)})
+	}
+	finish()
+	s := errOut.String()
+	for _, want := range []string{"toggl full", "250 entries", "quota left 595", "5/5"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("progress output lacks %q:\n%q", want, s)
 		}
 	}
 }
