@@ -114,6 +114,7 @@ func syncProgress(e *env) (func(tsync.Progress), func()) {
 		}, func() {}
 	}
 	var bar *progressbar.ProgressBar
+	var pages int
 	return func(p tsync.Progress) {
 			if bar == nil {
 				max := int64(p.ExpectedPages)
@@ -126,13 +127,19 @@ func syncProgress(e *env) (func(tsync.Progress), func()) {
 					progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionSetItsString("pages"),
 					progressbar.OptionShowIts())
 			}
-			if need := max(p.ExpectedPages, p.Pages); p.ExpectedPages > 0 && int64(need) > bar.GetMax64() {
+			// Stay a page ahead of the estimate: a bar that reaches its
+			// maximum counts as finished and stops updating.
+			if need := max(p.ExpectedPages, p.Pages+1); p.ExpectedPages > 0 && int64(need) > bar.GetMax64() {
 				bar.ChangeMax(need)
 			}
+			pages = p.Pages
 			bar.Describe(fmt.Sprintf("toggl %s: %d entries, quota left %s", p.Mode, p.Entries, quotaText(p.QuotaRemaining)))
 			_ = bar.Set(p.Pages)
 		}, func() {
 			if bar != nil {
+				if bar.GetMax64() > 0 {
+					bar.ChangeMax(pages)
+				}
 				_ = bar.Finish()
 				fmt.Fprintln(e.stderr)
 			}
