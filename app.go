@@ -46,6 +46,10 @@ type app struct {
 	workers     *workers
 	now         func() time.Time
 
+	// noScheduler leaves the scheduled jobs to the caller (tally demo
+	// runs them at simulated times).
+	noScheduler bool
+
 	adminLn  net.Listener
 	adminSrv *http.Server
 }
@@ -53,8 +57,11 @@ type app struct {
 // newApp connects to Postgres (migrating it under an advisory lock), Redis
 // and Slack and builds every component. It fails fast, with a clear error,
 // when Postgres is unreachable or Slack refuses the tokens.
-func newApp(ctx context.Context, cfg config.Config, log *zap.Logger) (_ *app, err error) {
+func newApp(ctx context.Context, cfg config.Config, log *zap.Logger, opts ...appOption) (_ *app, err error) {
 	a := &app{cfg: cfg, log: log, reg: prometheus.NewRegistry(), now: time.Now}
+	for _, o := range opts {
+		o(a)
+	}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	defer func() {
 		if err != nil {
@@ -279,3 +286,9 @@ func (a *app) exportWeek(ctx context.Context, w *bytes.Buffer, week model.Week, 
 func (r readModel) EmployeeByID(ctx context.Context, id int64) (model.Employee, error) {
 	return r.DB.EmployeeByID(ctx, id)
 }
+
+// appOption adjusts how newApp builds the app.
+type appOption func(*app)
+
+// withoutScheduler builds the app without starting its scheduler.
+func withoutScheduler() appOption { return func(a *app) { a.noScheduler = true } }

@@ -55,9 +55,6 @@ func (a *app) buildWorkers(ctx context.Context) error {
 	w.reconciler = bamboo.NewReconciler(a.db, w.bambooClient, settings, bamboo.ReconcilerOptions{
 		Slack: a.slack, Cache: a.employees, Logger: log, Now: func() time.Time { return a.now() },
 	})
-	if cfg.BambooWebhookInsecure && cfg.BambooWebhookSecret == "" {
-		log.Warn("TALLY_DEV_INSECURE_WEBHOOK is set: the webhook listener accepts unsigned deliveries; never do this in production")
-	}
 	handler, err := bamboo.NewWebhookHandler(a.db.Pool, bamboo.WebhookOptions{
 		Secret: []byte(cfg.BambooWebhookSecret), Insecure: cfg.BambooWebhookInsecure && cfg.BambooWebhookSecret == "",
 		OnStored: w.processor.Wake, Logger: log, Registerer: a.reg,
@@ -198,6 +195,9 @@ func (a *app) runWorkers(ctx context.Context, fail func(error)) []func() {
 		}
 	}()
 	waits = append(waits, func() { <-pdone })
+	if a.noScheduler {
+		return waits
+	}
 	sdone := make(chan struct{})
 	go func() {
 		defer close(sdone)

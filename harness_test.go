@@ -27,7 +27,7 @@ import (
 // harness is one tally wired exactly as `tally run` wires it, against the
 // sandbox's Slack fake, a fresh database and (optionally) Redis.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	slack  *sandbox.Slack
 	bamboo *sandbox.Bamboo
 	toggl  *sandbox.Toggl
@@ -46,7 +46,7 @@ type harnessOpts struct {
 }
 
 // baseEnv is a valid configuration pointing at the sandbox.
-func baseEnv(t *testing.T, s *sandbox.Slack, dbURL string) map[string]string {
+func baseEnv(t testing.TB, s *sandbox.Slack, dbURL string) map[string]string {
 	return map[string]string{
 		"SLACK_APP_TOKEN":       s.AppToken(),
 		"SLACK_BOT_TOKEN":       s.BotToken(),
@@ -75,7 +75,7 @@ func lookupMap(m map[string]string) config.LookupFunc {
 	}
 }
 
-func newSlackFake(t *testing.T) *sandbox.Slack {
+func newSlackFake(t testing.TB) *sandbox.Slack {
 	t.Helper()
 	s, err := sandbox.NewSlack(sandbox.SlackOptions{PingInterval: time.Second})
 	if err != nil {
@@ -87,7 +87,7 @@ func newSlackFake(t *testing.T) *sandbox.Slack {
 
 // startHarness builds and runs tally; it returns once the Socket Mode
 // connection is up.
-func startHarness(t *testing.T, o harnessOpts) *harness {
+func startHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
 	s := newSlackFake(t)
 	dbURL := o.databaseURL
@@ -198,7 +198,7 @@ func (h *harness) readyz() (int, string) {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
@@ -217,7 +217,7 @@ type privateRedis struct {
 	once gosync.Once
 }
 
-func startPrivateRedis(t *testing.T) *privateRedis {
+func startPrivateRedis(t testing.TB) *privateRedis {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	gosync "sync"
 	"sync/atomic"
 	"time"
@@ -68,6 +69,11 @@ type Options struct {
 	// PingInterval is how long without a server ping before reconnecting
 	// (slack-go's default 30 s when zero).
 	PingInterval time.Duration
+	// MaxFollowUps bounds follow-up work (redrawing messages, publishing
+	// views) running at once, so a burst of clicks cannot take every
+	// database connection from the writes that must happen before an ack.
+	// Default 4.
+	MaxFollowUps int
 }
 
 // Bot is a running Socket Mode connection and its dispatcher.
@@ -78,6 +84,7 @@ type Bot struct {
 	log       *zap.Logger
 	m         *metrics
 	inflight  gosync.WaitGroup
+	followUps chan struct{} // bounds concurrent follow-up work
 	connected atomic.Bool
 	connects  atomic.Int64
 }
@@ -97,6 +104,9 @@ func New(opts Options) *Bot {
 	if opts.FollowUpTimeout <= 0 {
 		opts.FollowUpTimeout = 30 * time.Second
 	}
+	if opts.MaxFollowUps <= 0 {
+		opts.MaxFollowUps = 4
+	}
 	smOpts := []socketmode.Option{}
 	if opts.PingInterval > 0 {
 		smOpts = append(smOpts, socketmode.OptionPingInterval(opts.PingInterval))
@@ -107,6 +117,8 @@ func New(opts Options) *Bot {
 		sm:   socketmode.New(opts.API, smOpts...),
 		log:  opts.Logger.Named("bot"),
 		m:    newMetrics(opts.Registerer),
+
+		followUps: make(chan struct{}, opts.MaxFollowUps),
 	}
 }
 
@@ -320,8 +332,36 @@ func (b *Bot) handleSlash(ctx context.Context, evt socketmode.Event, received ti
 	if msg.ResponseType == "" {
 		msg.ResponseType = "ephemeral"
 	}
+	if raw, err := json.Marshal(msg); err == nil && len(raw) >= maxAckPayload && cmd.ResponseURL != "" {
+		// Slack drops acks of 20 KB or more: ack empty, then answer
+		// through response_url, which takes the full message.
+		b.ack(ctx, "slash_commands", evt.Request.EnvelopeID, nil, received)
+		if err := b.postResponse(ctx, cmd.ResponseURL, msg); err != nil {
+			b.m.handlerErrors.WithLabelValues("slash_commands").Inc()
+			log.Warn("answer through response_url failed", zap.Error(err))
+		}
+		return
+	}
 	b.ack(ctx, "slash_commands", evt.Request.EnvelopeID, msg, received)
 }
+
+// maxAckPayload is the largest ack payload tally sends; Slack silently
+// drops Socket Mode responses of 20 KB or more.
+const maxAckPayload = 19 * 1024
+
+// postResponse sends a message to a response_url.
+func (b *Bot) postResponse(ctx context.Context, url string, msg *Message) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	wm := &slack.WebhookMessage{Text: msg.Text, ResponseType: msg.ResponseType, ReplaceOriginal: msg.ReplaceOriginal}
+	if len(msg.Blocks) > 0 {
+		wm.Blocks = &slack.Blocks{BlockSet: msg.Blocks}
+	}
+	return slack.PostWebhookCustomHTTPContext(ctx, url, responseClient, wm)
+}
+
+// responseClient posts to response_url with a timeout.
+var responseClient = &http.Client{Timeout: 10 * time.Second}
 
 // userSentence turns a handler error into what the user reads.
 func userSentence(err error) string {
@@ -349,9 +389,7 @@ func (b *Bot) handleInteractive(ctx context.Context, evt socketmode.Event, recei
 	}
 	b.ack(ctx, "interactive", evt.Request.EnvelopeID, payload, received)
 	if followUp != nil {
-		fctx, fcancel := context.WithTimeout(ctx, b.opts.FollowUpTimeout)
-		defer fcancel()
-		followUp(fctx)
+		b.followUp(ctx, followUp)
 	}
 }
 
@@ -370,13 +408,28 @@ func (b *Bot) handleEventsAPI(ctx context.Context, evt socketmode.Event, receive
 		if b.opts.Home == nil {
 			return
 		}
-		hctx, cancel := context.WithTimeout(ctx, b.opts.FollowUpTimeout)
-		defer cancel()
-		if err := b.opts.Home.PublishHome(hctx, ev.User); err != nil {
-			b.m.handlerErrors.WithLabelValues("events_api").Inc()
-			b.log.Warn("publish home failed", zap.String("user", ev.User), zap.Error(err))
-		}
+		b.followUp(ctx, func(hctx context.Context) {
+			if err := b.opts.Home.PublishHome(hctx, ev.User); err != nil {
+				b.m.handlerErrors.WithLabelValues("events_api").Inc()
+				b.log.Warn("publish home failed", zap.String("user", ev.User), zap.Error(err))
+			}
+		})
 	default:
 		b.log.Debug("ignored event", zap.String("event_type", outer.InnerEvent.Type))
 	}
+}
+
+// followUp runs work that follows an ack, at most MaxFollowUps at a time
+// and within FollowUpTimeout (waiting for a slot counts).
+func (b *Bot) followUp(ctx context.Context, fn func(context.Context)) {
+	fctx, cancel := context.WithTimeout(ctx, b.opts.FollowUpTimeout)
+	defer cancel()
+	select {
+	case b.followUps <- struct{}{}:
+	case <-fctx.Done():
+		b.log.Warn("follow-up dropped: too much queued work")
+		return
+	}
+	defer func() { <-b.followUps }()
+	fn(fctx)
 }

@@ -119,8 +119,10 @@ func (h *Handler) WeekBlocks(ctx context.Context, emp model.Employee, week model
 	return blocks.WeekView(in, maxBlocks), nil
 }
 
-// pickerOptions caps the project picker (Slack allows 100 options).
-const pickerOptions = 100
+// pickerOptions caps the project picker. Slack allows 100 options, but a
+// week with many unallocated entries repeats the picker on each: 30 keeps a
+// busy week's message small (recent projects come first anyway).
+const pickerOptions = 30
 
 // WeekInput loads what the week view of a person shows.
 func (h *Handler) WeekInput(ctx context.Context, emp model.Employee, week model.Week) (blocks.WeekInput, error) {
@@ -143,7 +145,7 @@ func (h *Handler) WeekInput(ctx context.Context, emp model.Employee, week model.
 	if err != nil {
 		return blocks.WeekInput{}, unavailable(err)
 	}
-	all, err := h.store.ActiveProjects(ctx, "", pickerOptions)
+	all, err := h.store.ActiveProjects(ctx, "", pickerOptions-len(recent))
 	if err != nil {
 		return blocks.WeekInput{}, unavailable(err)
 	}
