@@ -31,11 +31,11 @@ type harness struct {
 	slack  *sandbox.Slack
 	bamboo *sandbox.Bamboo
 	toggl  *sandbox.Toggl
-	db    *storage.DB // a second pool on the same database, for seeding and assertions
-	app   *app
-	env   map[string]string
-	done  chan error
-	stop  context.CancelFunc
+	db     *storage.DB // a second pool on the same database, for seeding and assertions
+	app    *app
+	env    map[string]string
+	done   chan error
+	stop   context.CancelFunc
 }
 
 type harnessOpts struct {
