@@ -23,6 +23,7 @@ import (
 	"github.com/tallyhq/tally/export"
 	"github.com/tallyhq/tally/home"
 	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/remind"
 	"github.com/tallyhq/tally/review"
 	"github.com/tallyhq/tally/storage"
 )
@@ -44,6 +45,7 @@ type app struct {
 	review      *review.Service
 	homeActions *home.Actions
 	workers     *workers
+	remind      *remind.Engine
 	now         func() time.Time
 
 	// noScheduler leaves the scheduled jobs to the caller (tally demo
@@ -117,8 +119,13 @@ func newApp(ctx context.Context, cfg config.Config, log *zap.Logger, opts ...app
 		Now:       func() time.Time { return a.now() },
 		DefaultTZ: defaultTZ,
 	})
-	a.homeActions = home.NewActions(a.home, a.slack, a.review, nil, a.db, a.exportWeek)
-	a.cmds.SetInteractionDeps(a.slack, a.home, a.homeActions, nil)
+	a.remind, err = newReminders(cfg, remindDeps{db: a.db, weeks: a.cmds, api: newSlackClient(cfg, 0), log: log, reg: a.reg,
+		now: func() time.Time { return a.now() }})
+	if err != nil {
+		return nil, err
+	}
+	a.homeActions = home.NewActions(a.home, a.slack, a.review, a.remind, a.db, a.exportWeek)
+	a.cmds.SetInteractionDeps(a.slack, a.home, a.homeActions, a.updateReminderDM)
 	a.bot = bot.New(bot.Options{
 		API:          a.slack,
 		Logger:       log,
@@ -268,6 +275,7 @@ type readModel struct {
 	review      *review.Service
 	homeActions *home.Actions
 	workers     *workers
+	remind      *remind.Engine
 }
 
 // EmployeeBySlackID looks the person up through the cache.
@@ -292,3 +300,11 @@ type appOption func(*app)
 
 // withoutScheduler builds the app without starting its scheduler.
 func withoutScheduler() appOption { return func(a *app) { a.noScheduler = true } }
+
+// updateReminderDM redraws the person's Friday DM of that week (if one was
+// sent) after they changed the week from anywhere in Slack.
+func (a *app) updateReminderDM(ctx context.Context, emp model.Employee, week model.Week) {
+	if err := a.remind.UpdateSentMessage(ctx, emp.ID, week); err != nil {
+		a.log.Warn("update reminder DM", zap.Int64("employee", emp.ID), zap.String("week", week.String()), zap.Error(err))
+	}
+}

@@ -215,4 +215,6 @@ func (a *app) WebhookURL() string {
 }
 
 // reminderJobs are the weekly reminder and Monday digest ticks.
-func (a *app) reminderJobs() []schedule.Job { return nil }
+func (a *app) reminderJobs() []schedule.Job {
+	return []schedule.Job{a.remind.ReminderJob(), a.remind.DigestJob()}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -12,11 +11,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/schollz/progressbar/v3"
-	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
 	"github.com/tallyhq/tally/bamboo"
-	"github.com/tallyhq/tally/blocks"
 	"github.com/tallyhq/tally/cache"
 	"github.com/tallyhq/tally/commands"
 	"github.com/tallyhq/tally/config"
@@ -79,14 +76,8 @@ func runRemind(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-// newRemindEngine builds the reminder engine from the configuration: the
-// Slack client without slack-go's own retries (the engine paces, honours
-// Retry-After and checks for an earlier post before retrying, so it must
-// see every 429 and failure itself), the week message of /timesheet as the
-// DM, and BambooHR's who's-out when BambooHR is configured.
+// newRemindEngine builds the reminder engine for the CLI.
 func newRemindEngine(ctx context.Context, cfg config.Config, log *zap.Logger, db *storage.DB, reg prometheus.Registerer) (*remind.Engine, error) {
-	api := slack.New(cfg.SlackBotToken, slack.OptionAPIURL(cfg.SlackAPIURL),
-		slack.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second}))
 	defTZ, _ := time.LoadLocation(cfg.DefaultTZ)
 	c, err := cache.New("", log, nil)
 	if err != nil {
@@ -94,48 +85,7 @@ func newRemindEngine(ctx context.Context, cfg config.Config, log *zap.Logger, db
 	}
 	store := readModel{DB: db, employees: cache.NewEmployees(c, db, 5*time.Minute)}
 	h := commands.New(commands.Options{Store: store, Logger: log, DefaultTZ: defTZ})
-	render := func(ctx context.Context, id int64, week model.Week) ([]slack.Block, string, bool, string, error) {
-		emp, err := db.EmployeeByID(ctx, id)
-		if err != nil {
-			return nil, "", false, "", err
-		}
-		in, err := h.WeekInput(ctx, emp, week)
-		if err != nil {
-			return nil, "", false, "", err
-		}
-		s := blocks.Summarize(in.Entries)
-		if s.Entries > 0 && s.Unconfirmed == 0 && s.Unallocated == 0 {
-			return nil, "", false, "week confirmed and allocated", nil
-		}
-		text := fmt.Sprintf("Please confirm your hours for %s", week.Label())
-		if s.Entries == 0 {
-			text = fmt.Sprintf("Nothing logged for %s", week.Label())
-		}
-		return blocks.WeekView(in, blocks.MaxMessageBlocks), text, true, "", nil
-	}
-	reminder, err := remind.ParseAt(cfg.ReminderWeekday, cfg.ReminderTime)
-	if err != nil {
-		return nil, err
-	}
-	digest, err := remind.ParseAt(cfg.DigestWeekday, cfg.DigestTime)
-	if err != nil {
-		return nil, err
-	}
-	opts := remind.Options{
-		DB: db, Slack: api, Render: render, Reminder: reminder, Digest: digest, DefaultTZ: defTZ,
-		MessagesPerMin: cfg.SlackMessagesPerMin, HRAdmins: cfg.HRAdminSlackIDs, Instance: cfg.InstanceID,
-		Log: log, Registerer: reg,
-	}
-	if cfg.BambooAPIKey != "" && cfg.BambooAPIURL != "" {
-		client, err := bamboo.NewClient(cfg.BambooAPIURL, cfg.BambooAPIKey, bamboo.ClientOptions{Logger: log})
-		if err != nil {
-			return nil, err
-		}
-		opts.TimeOff = bambooTimeOff{client}
-	} else {
-		log.Warn("BambooHR is not configured: time off is not checked before reminding")
-	}
-	return remind.New(opts)
+	return newReminders(cfg, remindDeps{db: db, weeks: h, api: newSlackClient(cfg, 0), log: log, reg: reg, now: time.Now})
 }
 
 // bambooTimeOff adapts BambooHR's who's-out to the reminder engine.

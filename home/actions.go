@@ -23,7 +23,7 @@ type Decider interface {
 
 // Nudger sends a person their week again (remind.Engine).
 type Nudger interface {
-	Nudge(ctx context.Context, actorSlackID string, employeeID int64) error
+	Nudge(ctx context.Context, actorSlackID string, employeeID int64, week model.Week) error
 }
 
 // Requeuer puts parked queue rows back (storage.DB).
@@ -112,7 +112,14 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 		if a.nudger == nil {
 			return nil, true, nil
 		}
-		err = a.nudger.Nudge(ctx, user, empID)
+		// From the home tab: the week shown; from the Monday digest (a
+		// message): last week, which the digest is about.
+		current := model.WeekOf(a.pub.opts.Now().In(a.pub.opts.DefaultTZ))
+		week := st.week(current)
+		if cb.Container.Type != "view" {
+			week = current.Prev()
+		}
+		err = a.nudger.Nudge(ctx, user, empID, week)
 		if err != nil {
 			return a.tell(user, err), true, err
 		}

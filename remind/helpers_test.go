@@ -2,7 +2,6 @@ package remind
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -15,35 +14,6 @@ import (
 	"github.com/tallyhq/tally/sandbox"
 	"github.com/tallyhq/tally/storage"
 )
-
-// historySlack is slack-go pointed at the sandbox, with conversations.history
-// answered from the sandbox's record of messages and of the metadata each
-// chat.postMessage carried (the sandbox has no conversations.history yet).
-type historySlack struct {
-	*slack.Client
-	fake *sandbox.Slack
-}
-
-func (h historySlack) GetConversationHistoryContext(_ context.Context, p *slack.GetConversationHistoryParameters) (*slack.GetConversationHistoryResponse, error) {
-	var metas []string
-	for _, c := range h.fake.Calls("chat.postMessage") {
-		if c.Error == "" && c.Params["channel"] == p.ChannelID {
-			metas = append(metas, c.Params["metadata"])
-		}
-	}
-	msgs := h.fake.Messages(p.ChannelID)
-	resp := &slack.GetConversationHistoryResponse{}
-	resp.Ok = true
-	for i := len(msgs) - 1; i >= 0 && len(resp.Messages) < p.Limit; i-- {
-		m := slack.Message{}
-		m.Timestamp, m.Text, m.Channel = msgs[i].TS, msgs[i].Text, msgs[i].Channel
-		if i < len(metas) && metas[i] != "" {
-			_ = json.Unmarshal([]byte(metas[i]), &m.Metadata)
-		}
-		resp.Messages = append(resp.Messages, m)
-	}
-	return resp, nil
-}
 
 // crashSlack simulates a process that dies around one Slack call: it fails
 // the call before sending it (before) or after Slack took it (after).
@@ -164,8 +134,10 @@ func newFake(t testing.TB, opts sandbox.SlackOptions) *sandbox.Slack {
 	return fake
 }
 
-func slackFor(fake *sandbox.Slack) historySlack {
-	return historySlack{Client: slack.New(fake.BotToken(), slack.OptionAPIURL(fake.URL())), fake: fake}
+// slackFor is slack-go pointed at the sandbox, as the engine uses it in
+// production: no client-side retries.
+func slackFor(fake *sandbox.Slack) *slack.Client {
+	return slack.New(fake.BotToken(), slack.OptionAPIURL(fake.URL()))
 }
 
 func newEngine(t testing.TB, db *storage.DB, s Slack, r RenderFunc, now func() time.Time, mod func(*Options)) *Engine {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -49,6 +50,15 @@ func (s *Slack) chatPostMessageLocked(p map[string]string) slackResult {
 	}
 	m := &SlackMessage{Channel: ch, TS: s.nextTSLocked(), ThreadTS: p["thread_ts"], User: s.opts.BotUserID,
 		Text: p["text"], Blocks: blocks, PostedAt: s.opts.Now()}
+	if md := p["metadata"]; md != "" {
+		var probe struct {
+			EventType string `json:"event_type"`
+		}
+		if json.Unmarshal([]byte(md), &probe) != nil || probe.EventType == "" {
+			return slackFail("invalid_metadata_format")
+		}
+		m.Metadata = json.RawMessage(md)
+	}
 	s.appendMessageLocked(m)
 	return slackOK(map[string]any{"channel": ch, "ts": m.TS, "message": s.messageObjLocked(m)})
 }
@@ -119,6 +129,9 @@ func (s *Slack) messageObjLocked(m *SlackMessage) map[string]any {
 	}
 	if m.ThreadTS != "" {
 		obj["thread_ts"] = m.ThreadTS
+	}
+	if m.Metadata != nil {
+		obj["metadata"] = m.Metadata
 	}
 	if m.Updates > 0 {
 		obj["edited"] = map[string]any{"user": s.opts.BotUserID, "ts": m.TS}
@@ -223,4 +236,43 @@ func slackCompact(raw []byte) json.RawMessage {
 		return json.RawMessage(raw)
 	}
 	return json.RawMessage(buf.Bytes())
+}
+
+// conversationsHistoryLocked answers conversations.history: the channel's
+// messages newest first, at most limit (default 100, max 999), between
+// oldest and latest when given. Message metadata is included only with
+// include_all_metadata=true, as Slack does.
+func (s *Slack) conversationsHistoryLocked(p map[string]string) slackResult {
+	ch := p["channel"]
+	if ch == "" {
+		return slackFail("channel_not_found")
+	}
+	if _, ok := s.messages[ch]; !ok && !strings.HasPrefix(ch, "D") {
+		return slackFail("channel_not_found")
+	}
+	limit := 100
+	if v, err := strconv.Atoi(p["limit"]); err == nil && v > 0 {
+		limit = min(v, 999)
+	}
+	withMeta := p["include_all_metadata"] == "true" || p["include_all_metadata"] == "1"
+	list := s.messages[ch]
+	out := make([]map[string]any, 0, min(limit, len(list)))
+	for i := len(list) - 1; i >= 0 && len(out) < limit; i-- {
+		m := list[i]
+		if m.Deleted {
+			continue
+		}
+		if p["oldest"] != "" && slackTSLess(m.TS, p["oldest"]) {
+			continue
+		}
+		if p["latest"] != "" && slackTSLess(p["latest"], m.TS) {
+			continue
+		}
+		obj := s.messageObjLocked(m)
+		if !withMeta {
+			delete(obj, "metadata")
+		}
+		out = append(out, obj)
+	}
+	return slackOK(map[string]any{"messages": out, "has_more": false})
 }

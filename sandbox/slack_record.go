@@ -27,6 +27,7 @@ type SlackMessage struct {
 	User     string // the bot's user id, or the target user of an ephemeral
 	Text     string
 	Blocks   json.RawMessage // JSON array, nil when the message has none
+	Metadata json.RawMessage // {"event_type","event_payload"} as posted; nil when none
 	Updates  int             // how many times chat.update or replace_original changed it
 	Deleted  bool            // removed through a response_url delete_original
 	PostedAt time.Time

@@ -36,6 +36,7 @@ var slackMethods = map[string]slackMethod{
 	"chat.delete":                  (*Slack).chatDeleteLocked,
 	"chat.postEphemeral":           (*Slack).chatPostEphemeralLocked,
 	"conversations.open":           (*Slack).conversationsOpenLocked,
+	"conversations.history":        (*Slack).conversationsHistoryLocked,
 	"users.info":                   (*Slack).usersInfoLocked,
 	"users.lookupByEmail":          (*Slack).usersLookupByEmailLocked,
 	"users.list":                   (*Slack).usersListLocked,
