@@ -1,0 +1,147 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// suite is what every scenario shares: the tally binary built once, the
+// private services and the directory the child processes log into.
+var suite struct {
+	bin      string // the tally binary
+	dir      string // temporary directory: binary, logs
+	pgURL    string // the private cluster's maintenance database URL (tally db)
+	redisURL string
+	services string // scripts/services, absolute
+	pgBin    string
+	pgData   string
+}
+
+// TestMain builds tally once, runs the scenarios and prints the table.
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	need := map[string]*string{
+		"CHAOS_DATABASE_URL": &suite.pgURL,
+		"CHAOS_REDIS_URL":    &suite.redisURL,
+		"CHAOS_SERVICES":     &suite.services,
+		"TALLY_PG_BIN":       &suite.pgBin,
+		"TALLY_PGDATA":       &suite.pgData,
+	}
+	var missing []string
+	for k, p := range need {
+		*p = os.Getenv(k)
+		if *p == "" {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(os.Stderr, "chaos: %s not set; run the suite with scripts/chaos (make chaos)\n", strings.Join(missing, ", "))
+		return 2
+	}
+	dir, err := os.MkdirTemp("", "tally-chaos-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chaos:", err)
+		return 1
+	}
+	suite.dir = dir
+	suite.bin = filepath.Join(dir, "tally")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	build := exec.CommandContext(ctx, "go", "build", "-o", suite.bin, ".")
+	_, self, _, _ := runtime.Caller(0)
+	build.Dir = filepath.Dir(filepath.Dir(self)) // the module root
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "chaos: go build: %v\n%s", err, out)
+		return 1
+	}
+	fmt.Printf("chaos: tally built at %s; child logs under %s\n", suite.bin, dir)
+	start := time.Now()
+	code := m.Run()
+	printReport(os.Stdout, time.Since(start))
+	if path := os.Getenv("CHAOS_REPORT"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			printReport(f, time.Since(start))
+			_ = f.Close()
+		}
+	}
+	if code == 0 {
+		_ = os.RemoveAll(dir)
+	} else {
+		fmt.Printf("chaos: logs kept under %s\n", dir)
+	}
+	return code
+}
+
+// asPG runs a PostgreSQL tool as the cluster owner (postgres when root,
+// which PostgreSQL refuses to run as), like scripts/services does.
+func asPG(ctx context.Context, name string, args ...string) *exec.Cmd {
+	if os.Geteuid() == 0 {
+		return exec.CommandContext(ctx, "runuser", append([]string{"-u", "postgres", "--", name}, args...)...)
+	}
+	return exec.CommandContext(ctx, name, args...)
+}
+
+// stopPostgres stops the private cluster (fast shutdown: sessions are cut).
+func stopPostgres(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := asPG(ctx, filepath.Join(suite.pgBin, "pg_ctl"), "-D", suite.pgData, "-m", "fast", "-w", "stop").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pg_ctl stop: %v\n%s", err, out)
+	}
+}
+
+// startServices starts whatever of the private Postgres and Redis is down.
+func startServices(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, suite.services, "start").CombinedOutput()
+	if err != nil {
+		t.Fatalf("services start: %v\n%s", err, out)
+	}
+}
+
+// stopRedis shuts the private Redis down without saving.
+func stopRedis(t *testing.T) {
+	t.Helper()
+	port := strings.TrimSuffix(strings.TrimPrefix(suite.redisURL, "redis://127.0.0.1:"), "/0")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// redis-cli exits non-zero when the server closes the connection on
+	// shutdown; success is the port no longer answering.
+	_ = exec.CommandContext(ctx, "redis-cli", "-p", port, "shutdown", "nosave").Run()
+	waitFor(t, 20*time.Second, "redis to stop", func() bool {
+		return exec.CommandContext(ctx, "redis-cli", "-p", port, "ping").Run() != nil
+	})
+}
+
+// waitFor polls cond every 50 ms until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	deadline := start.Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return time.Since(start)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s", d, what)
+	return 0
+}
