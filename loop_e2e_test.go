@@ -26,11 +26,12 @@ func TestWholeLoopThroughRun(t *testing.T) {
 		Fields: map[string]any{"customBillableRate": "150.00 EUR"}})
 	h.slack.AddUser(sandbox.SlackUser{ID: "U1", Name: "ada", RealName: "Ada Lovelace", Email: "ada@example.com", TZ: "Europe/Berlin", TZOffset: 3600})
 	h.toggl.AddUser(sandbox.TogglUser{ID: 501, Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", Timezone: "Europe/Berlin", OffsetSecs: 3600})
-	h.toggl.AddProject(sandbox.TogglProject{ID: 77, Name: "Apollo", Billable: true})
+	h.toggl.AddProject(sandbox.TogglProject{ID: 77, Name: "Apollo", Billable: true, Active: true})
 	berlin := time.FixedZone("", 3600)
 	week := model.WeekOf(time.Now().In(berlin))
 	start := time.Date(week.Start.Year(), week.Start.Month(), week.Start.Day(), 9, 0, 0, 0, berlin)
 	entryID := h.toggl.AddEntry(sandbox.TogglEntry{UserID: 501, ProjectID: 77, Description: "Analytical engine", Billable: true, Start: start, Seconds: 3 * 3600})
+	loose := h.toggl.AddEntry(sandbox.TogglEntry{UserID: 501, Description: "Bernoulli numbers", Billable: true, Start: start.Add(4 * time.Hour), Seconds: 3600})
 
 	sender := sandbox.NewBambooWebhookSender(h.app.WebhookURL(), []byte(h.env["BAMBOO_WEBHOOK_SECRET"]))
 	status, err := sender.Send(ctx, sandbox.BambooEventPayload("created", id, time.Now()))
@@ -60,15 +61,39 @@ func TestWholeLoopThroughRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body := ackText(t, ack.Payload); !strings.Contains(body, "Analytical engine") || !strings.Contains(body, "450.00 EUR") {
+	if body := ackText(t, ack.Payload); !strings.Contains(body, "Analytical engine") || !strings.Contains(body, "600.00 EUR") {
 		t.Fatalf("timesheet lacks the synced, priced entry:\n%s", body)
 	}
 	m := lastEphemeral(t, h, "U1")
 	if _, err := h.slack.BlockAction(ctx, "U1", sandbox.BlockActionSpec{ActionID: blocks.ActionConfirmEntry, Value: blocks.EntryValue(entryID, entryHash(t, h, entryID)), ChannelID: m.Channel, MessageTS: m.TS}); err != nil {
 		t.Fatal(err)
 	}
+	// Ada picks a project for the unallocated entry and confirms it; a sync
+	// that runs before the pick reached Toggl must not undo either.
+	if _, err := h.slack.BlockAction(ctx, "U1", sandbox.BlockActionSpec{ActionID: blocks.ActionAssignProject, SelectedOption: blocks.ProjectValue(loose, 77), ChannelID: m.Channel, MessageTS: m.TS}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.app.review.ConfirmEntry(ctx, "U1", loose, entryHash(t, h, loose)); err != nil {
+		t.Fatalf("confirm the picked entry: %v", err)
+	}
+	if _, err := h.app.workers.engine.RunFull(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.count(`SELECT count(*) FROM time_entries te JOIN confirmations c ON c.entry_id = te.id AND c.voided_at IS NULL
+		WHERE te.id = $1 AND te.project_id = 77`, loose); n != 1 {
+		t.Fatal("a sync before the write-back undid the project pick or voided its confirmation")
+	}
 	if _, err := h.app.workers.writeback.RunOnce(ctx); err != nil {
 		t.Fatalf("write-back: %v", err)
+	}
+	if e, _ := h.toggl.Entry(loose); e.ProjectID != 77 {
+		t.Fatalf("project pick not written to Toggl: %d", e.ProjectID)
+	}
+	if _, err := h.app.workers.engine.RunIncremental(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.count(`SELECT count(*) FROM confirmations WHERE entry_id = $1 AND voided_at IS NULL`, loose); n != 1 {
+		t.Fatal("the sync after the write-back voided the confirmation of the picked entry")
 	}
 	tags := h.toggl.EntryTags(entryID)
 	if len(tags) != 1 || tags[0] != "confirmed" {

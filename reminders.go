@@ -30,15 +30,18 @@ func weekRenderer(db *storage.DB, weeks *commands.Handler) remind.RenderFunc {
 		if err != nil {
 			return nil, "", false, "", err
 		}
+		view := blocks.WeekView(in, blocks.MaxMessageBlocks)
 		s := blocks.Summarize(in.Entries)
 		if s.Entries > 0 && s.Unconfirmed == 0 && s.Unallocated == 0 {
-			return nil, "", false, "week confirmed and allocated", nil
+			// The view is still returned: a sent DM is redrawn with it
+			// once the person has confirmed everything.
+			return view, fmt.Sprintf("Your week %s is confirmed", week.Label()), false, "week confirmed and allocated", nil
 		}
 		text := fmt.Sprintf("Please confirm your hours for %s", week.Label())
 		if s.Entries == 0 {
 			text = fmt.Sprintf("Nothing logged for %s", week.Label())
 		}
-		return blocks.WeekView(in, blocks.MaxMessageBlocks), text, true, "", nil
+		return view, text, true, "", nil
 	}
 }
 

@@ -277,9 +277,15 @@ SELECT (SELECT count(*) FROM ins_upd WHERE inserted)::int,
 // makes an unchanged re-sync rewrite nothing.
 const upsertEntriesSQL = `
 WITH src AS (
+	-- An entry whose project was picked in Slack but not yet written to
+	-- Toggl keeps tally's version: Toggl still has the old project, and
+	-- taking it would undo the pick and void its confirmation. The next
+	-- sync after the write-back reads it as usual.
 	SELECT DISTINCT ON (s.id) s.*, e.id AS employee_id
 	FROM toggl_stage s
 	LEFT JOIN employees e ON e.toggl_user_id = s.toggl_user_id
+	WHERE NOT EXISTS (SELECT 1 FROM toggl_outbox o
+		WHERE o.entry_id = s.id AND o.op = 'set_project' AND o.status = 'pending')
 	ORDER BY s.id, s.toggl_updated_at DESC
 ),
 old AS (

@@ -147,7 +147,8 @@ func (w *Writeback) handle(ctx context.Context, items []storage.OutboxItem) (int
 			lastTag[it.EntryID] = it.ID
 		}
 	}
-	adds := map[string][]storage.OutboxItem{} // tag → rows
+	adds := map[string][]storage.OutboxItem{}   // tag → rows
+	projects := map[int64][]storage.OutboxItem{} // project → rows
 	for _, it := range items {
 		switch {
 		case it.Op == storage.OutboxSetProject && lastProject[it.EntryID] != it.ID,
@@ -161,15 +162,23 @@ func (w *Writeback) handle(ctx context.Context, items []storage.OutboxItem) (int
 		case it.Op == storage.OutboxTagRemove:
 			w.single(ctx, o, it, toggl.EntryUpdate{Tags: []string{w.tagOf(it)}, TagAction: "delete"})
 		case it.Op == storage.OutboxSetProject:
-			p := it.Payload.ProjectID
-			w.single(ctx, o, it, toggl.EntryUpdate{ProjectID: &p})
+			projects[it.Payload.ProjectID] = append(projects[it.Payload.ProjectID], it)
 		default:
 			o.park("unknown operation "+it.Op, it.ID)
 		}
 	}
 	for tag, rows := range adds {
 		for start := 0; start < len(rows); start += toggl.MaxBulkIDs {
-			w.bulkAdd(ctx, o, tag, rows[start:min(start+toggl.MaxBulkIDs, len(rows))])
+			w.bulk(ctx, o, toggl.AddTagsOps(tag), rows[start:min(start+toggl.MaxBulkIDs, len(rows))])
+		}
+	}
+	// Project changes go out in bulk too, one PATCH per project and 100
+	// entries: after a Friday of picks this is tens of requests, not one
+	// PUT per entry against the hourly quota.
+	for project, rows := range projects {
+		ops := []toggl.PatchOp{{Op: "replace", Path: "/project_id", Value: project}}
+		for start := 0; start < len(rows); start += toggl.MaxBulkIDs {
+			w.bulk(ctx, o, ops, rows[start:min(start+toggl.MaxBulkIDs, len(rows))])
 		}
 	}
 	return w.record(ctx, o)
@@ -196,15 +205,15 @@ func (w *Writeback) single(ctx context.Context, o *outcome, it storage.OutboxIte
 	}
 }
 
-// bulkAdd adds tag to up to 100 entries in one PATCH, handling each id's
+// bulk applies ops to up to 100 entries in one PATCH, handling each id's
 // partial success or failure.
-func (w *Writeback) bulkAdd(ctx context.Context, o *outcome, tag string, rows []storage.OutboxItem) {
+func (w *Writeback) bulk(ctx context.Context, o *outcome, ops []toggl.PatchOp, rows []storage.OutboxItem) {
 	ids := make([]int64, len(rows))
 	rowOf := make(map[int64]int64, len(rows)) // entry id → outbox id
 	for i, it := range rows {
 		ids[i], rowOf[it.EntryID] = it.EntryID, it.ID
 	}
-	res, err := w.api.PatchTimeEntries(ctx, ids, toggl.AddTagsOps(tag))
+	res, err := w.api.PatchTimeEntries(ctx, ids, ops)
 	if err != nil {
 		outIDs := make([]int64, len(rows))
 		for i, it := range rows {
