@@ -18,6 +18,7 @@ import (
 func (d *demo) stageReminders(ctx context.Context) error {
 	friday := d.week.Start.AddDate(0, 0, 4)
 	var sentTotal, skipped int
+	seen := map[string]int{}
 	for h := 0; h <= 30; h++ {
 		at := friday.Add(time.Duration(h) * time.Hour)
 		d.clock.Set(at)
@@ -28,7 +29,7 @@ func (d *demo) stageReminders(ctx context.Context) error {
 		if res.Sent+res.Skipped+res.Failed == 0 {
 			continue
 		}
-		zones, err := d.zonesRemindedAt(ctx, at)
+		zones, err := d.zonesReminded(ctx, seen)
 		if err != nil {
 			return err
 		}
@@ -59,13 +60,13 @@ func (d *demo) stageReminders(ctx context.Context) error {
 	return nil
 }
 
-// zonesRemindedAt lists the time zones whose DMs went out in the hour
-// before at.
-func (d *demo) zonesRemindedAt(ctx context.Context, at time.Time) (string, error) {
+// zonesReminded lists the time zones whose DMs went out since the last
+// call (seen holds the counts per zone so far).
+func (d *demo) zonesReminded(ctx context.Context, seen map[string]int) (string, error) {
 	rows, err := d.app.db.Pool.Query(ctx, `
 		SELECT coalesce(nullif(e.slack_tz, ''), 'default'), count(*)
 		FROM reminders r JOIN employees e ON e.id = r.employee_id
-		WHERE r.kind = 'weekly' AND r.period = $1 AND r.status = 'sent' AND r.sent_at > now() - interval '5 seconds'
+		WHERE r.kind = 'weekly' AND r.period = $1 AND r.status = 'sent'
 		GROUP BY 1 ORDER BY 1`, d.week.Start)
 	if err != nil {
 		return "", err
@@ -78,7 +79,10 @@ func (d *demo) zonesRemindedAt(ctx context.Context, at time.Time) (string, error
 		if err := rows.Scan(&tz, &n); err != nil {
 			return "", err
 		}
-		parts = append(parts, fmt.Sprintf("%s %d", tz, n))
+		if n > seen[tz] {
+			parts = append(parts, fmt.Sprintf("%s %d", tz, n-seen[tz]))
+			seen[tz] = n
+		}
 	}
 	return strings.Join(parts, ", "), rows.Err()
 }

@@ -399,11 +399,18 @@ func (d *demo) stageApprovals(ctx context.Context) error {
 	if _, err := d.slack.OpenHome(ctx, m.SlackID); err != nil {
 		return err
 	}
-	home, err := d.waitHome(ctx, m.SlackID, 1)
+	if _, err := d.waitHome(ctx, m.SlackID, 1); err != nil {
+		return err
+	}
+	// It is Monday: the home opens on the new week; last week is one click back.
+	if _, err := d.slack.BlockAction(ctx, m.SlackID, sandbox.BlockActionSpec{ActionID: blocks.ActionHomeWeekPrev, Home: true}); err != nil {
+		return err
+	}
+	home, err := d.waitHome(ctx, m.SlackID, 2)
 	if err != nil {
 		return err
 	}
-	d.printf("%s %s (manager) opens the App Home:\n", m.FirstName, m.LastName)
+	d.printf("%s %s (manager) opens the App Home on Monday and steps back to last week:\n", m.FirstName, m.LastName)
 	d.indent(firstLines(blocks.RenderText(home), 28))
 	approveN := 3
 	if len(best.ready) <= approveN {
@@ -443,11 +450,17 @@ func (d *demo) stageApprovals(ctx context.Context) error {
 	if _, err := d.slack.OpenHome(ctx, demoHRAdmin); err != nil {
 		return err
 	}
-	hr, err := d.waitHome(ctx, demoHRAdmin, 1)
+	if _, err := d.waitHome(ctx, demoHRAdmin, 1); err != nil {
+		return err
+	}
+	if _, err := d.slack.BlockAction(ctx, demoHRAdmin, sandbox.BlockActionSpec{ActionID: blocks.ActionHomeWeekPrev, Home: true}); err != nil {
+		return err
+	}
+	hr, err := d.waitHome(ctx, demoHRAdmin, 2)
 	if err != nil {
 		return err
 	}
-	d.printf("HR opens the App Home:\n")
+	d.printf("HR opens the App Home and steps back to last week:\n")
 	d.indent(firstLines(blocks.RenderText(hr), 30))
 	return nil
 }
