@@ -16,6 +16,7 @@ demo: ## start local Postgres + Redis and run the whole product against the buil
 
 .PHONY: test
 test: ## start local Postgres + Redis and run every test with the race detector
+	@$(SERVICES) browser
 	@$(WITH_SERVICES) $(GO) vet ./... && $(GO) test -race -count=1 -timeout 30m ./...
 
 .PHONY: bench

@@ -122,8 +122,3 @@ func (d *demo) stageDigest(ctx context.Context) error {
 	}
 	return nil
 }
-
-func (d *demo) serve(ctx context.Context) error {
-	<-ctx.Done()
-	return nil
-}

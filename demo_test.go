@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally/storage/storagetest"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu gosync.Mutex
+	b  bytes.Buffer
+}
+
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDemoServesPreview runs `tally demo --serve` on a small organisation,
+// checks the walk-through and its report, then opens the preview page in
+// headless Chromium and checks that a week message and a manager home
+// render.
+func TestDemoServesPreview(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"DATABASE_URL": storagetest.BaseURL(t)}
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"demo", "--people", "24", "--serve", "--addr", "127.0.0.1:0", "--database", "tally_demo_test"}, lookupMap(env), out, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("demo: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("demo did not stop")
+		}
+	}()
+	re := regexp.MustCompile(`preview: (http://127\.0\.0\.1:\d+)/`)
+	var base string
+	eventuallyFor(t, 180*time.Second, "the demo to finish its walk-through", func() bool {
+		select {
+		case err := <-done:
+			t.Fatalf("demo ended early: %v\n%s", err, out.String())
+		default:
+		}
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+			return true
+		}
+		return false
+	})
+	text := out.String()
+	for _, want := range []string{"report for week", "unallocated hours", "confirmed hours", "Friday DMs sent", "approved", "invoiceable", "Toggl", "stages:"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	index := httpGet(t, base+"/")
+	mgr := regexp.MustCompile(`<a href="/u/([A-Z0-9]+)">[^<]+</a></td><td>manager`).FindStringSubmatch(index)
+	dev := regexp.MustCompile(`<a href="/u/([A-Z0-9]+)">[^<]+</a></td><td>developer`).FindStringSubmatch(index)
+	if mgr == nil || dev == nil {
+		t.Fatalf("preview index lacks a manager or a developer:\n%s", index)
+	}
+	if resp, err := http.Post(base+"/", "text/plain", nil); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusMethodNotAllowed {
+			t.Errorf("POST to the read-only preview: %d", resp.StatusCode)
+		}
+	}
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is not installed (scripts/services browser installs it)")
+		}
+		t.Skip("chromium not installed: run scripts/services browser")
+	}
+	devDOM := renderInChromium(t, chromium, base+"/u/"+dev[1])
+	for _, want := range []string{"Week ", "Confirm", "Direct messages"} {
+		if !strings.Contains(devDOM, want) {
+			t.Errorf("developer page as Chromium renders it lacks %q", want)
+		}
+	}
+	mgrDOM := renderInChromium(t, chromium, base+"/u/"+mgr[1])
+	for _, want := range []string{"App Home", "Team ·", "Hours by day"} {
+		if !strings.Contains(mgrDOM, want) {
+			t.Errorf("manager page as Chromium renders it lacks %q", want)
+		}
+	}
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	return string(b)
+}
+
+// renderInChromium loads url in headless Chromium and returns the DOM it
+// rendered.
+func renderInChromium(t *testing.T, chromium, url string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir="+t.TempDir(),
+		"--dump-dom", url)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	return string(out)
+}
+
+func eventuallyFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
