@@ -28,6 +28,7 @@ type clicker struct {
 	users   []string
 	entries map[string][]entryRef // Slack user → confirmable entries of w.week
 	msgs    map[string]sandbox.SlackMessage
+	pause   time.Duration // between one person's clicks
 
 	mu          sync.Mutex
 	sent        int
@@ -179,6 +180,7 @@ func (c *clicker) burst(ctx context.Context) {
 				} else {
 					c.click(ctx, s)
 				}
+				time.Sleep(c.pause)
 				if i%4 == 0 && k == len(refs)/2 {
 					c.click(ctx, clickSpec{user: u})
 				}

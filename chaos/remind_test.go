@@ -1,0 +1,134 @@
+//go:build chaos
+
+package chaos
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// reminderEnv makes every person's weekly reminder due as soon as tally
+// runs (Monday 00:00 local has passed in every zone's current week) and
+// paces DMs at 20 a second, so a fan-out to 200 people takes about 10 s.
+var reminderEnv = map[string]string{
+	"REMINDER_WEEKDAY":          "Monday",
+	"REMINDER_TIME":             "00:00",
+	"SLACK_MESSAGES_PER_MINUTE": "1200",
+}
+
+// reminderDMs reads the weekly reminder DMs the Slack fake holds, by the
+// ledger id tally put in their metadata, and counts DMs without one.
+func (w *world) reminderDMs() (perLedger map[int64]int, perUser map[string]int, unmarked int) {
+	perLedger, perUser = map[int64]int{}, map[string]int{}
+	for _, p := range w.people {
+		for _, m := range w.slack.DMs(p.SlackID) {
+			if m.Metadata == nil {
+				continue
+			}
+			var md struct {
+				EventType    string            `json:"event_type"`
+				EventPayload map[string]string `json:"event_payload"`
+			}
+			if err := json.Unmarshal(m.Metadata, &md); err != nil || md.EventType != "tally_reminder" {
+				continue
+			}
+			if md.EventPayload["kind"] != "weekly" {
+				continue
+			}
+			id, err := strconv.ParseInt(md.EventPayload["ledger_id"], 10, 64)
+			if err != nil {
+				unmarked++
+				continue
+			}
+			perLedger[id]++
+			perUser[p.SlackID]++
+		}
+	}
+	return perLedger, perUser, unmarked
+}
+
+// weeklyLedger returns the weekly reminder rows: id → status.
+func (w *world) weeklyLedger(t *testing.T) map[int64]string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rows, err := w.db.Query(ctx, `SELECT id, status FROM reminders WHERE kind = 'weekly'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var st string
+		if err := rows.Scan(&id, &st); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = st
+	}
+	return out
+}
+
+// checkReminders compares the ledger with the DMs: every person has a sent
+// reminder (missed otherwise) and every sent row exactly one DM.
+func (w *world) checkReminders(t *testing.T) (sent, missed, duplicated int) {
+	t.Helper()
+	ledger := w.weeklyLedger(t)
+	perLedger, _, unmarked := w.reminderDMs()
+	people := w.count(`SELECT count(DISTINCT employee_id) FROM reminders WHERE kind = 'weekly' AND status = 'sent'`)
+	missed = len(w.people) - people
+	for id, st := range ledger {
+		n := perLedger[id]
+		switch {
+		case st == "sent" && n == 0:
+			missed++
+			t.Logf("reminder %d recorded sent, no DM in Slack", id)
+		case n > 1:
+			duplicated += n - 1
+			t.Logf("reminder %d: %d DMs", id, n)
+		}
+		if st == "sent" {
+			sent++
+		}
+	}
+	for id, n := range perLedger {
+		if _, ok := ledger[id]; !ok {
+			duplicated += n
+		}
+	}
+	duplicated += unmarked
+	return sent, missed, duplicated
+}
+
+// TestKillDuringReminderFanOut kills `tally run` while its scheduled
+// reminder job DMs 200 people, restarts it, and checks each person got
+// exactly one DM. Claims the killed process held are taken over once their
+// lease (remind.Options.ClaimLease, 2 minutes) runs out, which is what
+// bounds the recovery time.
+func TestKillDuringReminderFanOut(t *testing.T) {
+	w := newWorld(t, worldOpts{people: 200, entriesPerWeek: 5, env: reminderEnv})
+	w.prepare()
+	tl := w.startTally("chaos-remind", 1)
+	waitFor(t, 90*time.Second, "the reminder fan-out to start", func() bool {
+		return w.slack.CallCount("chat.postMessage") >= 40
+	})
+	tl.kill()
+	killedAt := time.Now()
+	claimed := w.count(`SELECT count(*) FROM reminders WHERE kind = 'weekly' AND status = 'claimed'`)
+	t.Logf("killed tally run after %d DMs; %d reminders claimed and not finished", w.slack.CallCount("chat.postMessage"), claimed)
+	w.restartTally(tl, 1)
+	waitFor(t, 5*time.Minute, "every person's reminder sent", func() bool {
+		n, err := w.tryCount(`SELECT count(DISTINCT employee_id) FROM reminders WHERE kind = 'weekly' AND status = 'sent'`)
+		return err == nil && n >= len(w.people) &&
+			w.count(`SELECT count(*) FROM reminders WHERE kind = 'weekly' AND status = 'claimed'`) == 0
+	})
+	recovered := time.Since(killedAt)
+	sent, missed, dup := w.checkReminders(t)
+	record(t, row{Fault: "kill -9 tally run", Load: fmt.Sprintf("reminder fan-out, %d people, 20 DMs/s", len(w.people)),
+		Accepted: sent, Lost: missed, Duplicated: dup, Recovered: recovered,
+		Note: fmt.Sprintf("%d claims left by the killed run taken over after the 2 min claim lease", claimed)})
+}
