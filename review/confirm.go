@@ -45,6 +45,12 @@ var errUnallocated = model.Errorf(model.EInvalid,
 // one transaction; a repeat of the same click returns AlreadyConfirmed and
 // writes nothing.
 func (s *Service) ConfirmEntry(ctx context.Context, slackUserID string, entryID int64, hash string) (Result, error) {
+	return s.batch.confirm(ctx, slackUserID, entryID, hash)
+}
+
+// confirmOne is ConfirmEntry in a transaction of its own: the fallback when
+// a batch fails.
+func (s *Service) confirmOne(ctx context.Context, slackUserID string, entryID int64, hash string) (Result, error) {
 	var res Result
 	var denied bool
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {

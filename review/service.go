@@ -37,6 +37,7 @@ type Service struct {
 	log       *zap.Logger
 	tag       string
 	isHRAdmin func(string) bool
+	batch     *confirmBatcher
 }
 
 // New returns a Service on db.
@@ -49,7 +50,9 @@ func New(db *storage.DB, opts Options) *Service {
 	if isHR == nil {
 		isHR = func(string) bool { return false }
 	}
-	return &Service{db: db, log: log.Named("review"), tag: opts.ConfirmedTag, isHRAdmin: isHR}
+	s := &Service{db: db, log: log.Named("review"), tag: opts.ConfirmedTag, isHRAdmin: isHR}
+	s.batch = &confirmBatcher{s: s}
+	return s
 }
 
 // StaleChange says how an entry changed since a button was drawn.
