@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/tallyhq/tally/blocks"
+	"github.com/tallyhq/tally/home"
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/sandbox"
 	"github.com/tallyhq/tally/storage/storagetest"
@@ -194,4 +195,44 @@ func serverAckP99(b *testing.B, h *harness, typ string) float64 {
 		}
 	}
 	return -1
+}
+
+// BenchmarkManagerHome builds and publishes the App Home of a manager with
+// a 200-person subtree, with 400,000 entries in the database: server-side
+// time from app_home_opened to views.publish answered. Target: p95 ≤ 150 ms.
+func BenchmarkManagerHome(b *testing.B) {
+	h := startHarness(b, harnessOpts{})
+	week := model.WeekOf(time.Now().UTC())
+	// 2,000 people × 25 weeks × 8 entries = 400,000 entries.
+	ids := seedBulk(b, h, 2000, 8, 25, week)
+	ctx := context.Background()
+	// Person 0 manages 20 leads, who manage 9 people each: 200 people.
+	if _, err := h.db.Pool.Exec(ctx, `UPDATE employees SET supervisor_bamboo_id = '1' WHERE id = ANY($1)`, ids[1:21]); err != nil {
+		b.Fatal(err)
+	}
+	for l := 0; l < 20; l++ {
+		lead := fmt.Sprint(l + 2) // bamboo ids are 1-based
+		if _, err := h.db.Pool.Exec(ctx, `UPDATE employees SET supervisor_bamboo_id = $1 WHERE id = ANY($2)`, lead, ids[21+l*9:30+l*9]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	h.slack.AddUser(sandbox.SlackUser{ID: "UB0000000", Name: "boss", Email: "p0@example.com", TZ: "UTC"})
+	subtree := h.count(`WITH RECURSIVE t AS (SELECT bamboo_id FROM employees WHERE supervisor_bamboo_id = '1'
+		UNION SELECT e.bamboo_id FROM employees e JOIN t ON e.supervisor_bamboo_id = t.bamboo_id) SELECT count(*) FROM t`)
+	const runs = 60
+	lat := make([]time.Duration, 0, runs)
+	b.ResetTimer()
+	for i := 0; i < runs; i++ {
+		st := home.State{Scope: blocks.ScopeSubtree}
+		t0 := time.Now()
+		if err := h.app.home.Publish(ctx, "UB0000000", st); err != nil {
+			b.Fatalf("publish: %v", err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(h.count(`SELECT count(*) FROM time_entries`)), "entries_in_db")
+	b.ReportMetric(float64(subtree), "subtree_people")
+	b.ReportMetric(float64(percentile(lat, 50).Microseconds())/1000, "p50_ms")
+	b.ReportMetric(float64(percentile(lat, 95).Microseconds())/1000, "p95_ms")
 }
