@@ -20,8 +20,8 @@ test: ## start local Postgres + Redis and run every test with the race detector
 	@$(WITH_SERVICES) $(GO) vet ./... && $(GO) test -race -count=1 -timeout 30m ./...
 
 .PHONY: bench
-bench: ## start local Postgres + Redis and run the benchmarks
-	@$(WITH_SERVICES) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./...
+bench: ## start local Postgres + Redis, run every benchmark at scale, print one report (docs/bench.md)
+	@$(WITH_SERVICES) $(GO) run ./internal/benchreport -go $(GO) -o bench-report.json $(BENCH_ARGS)
 
 .PHONY: build
 build: ## build the tally binary

@@ -1,0 +1,157 @@
+package main
+
+// suite is one `go test -bench` run: a package and the benchmarks of it
+// that the report needs, at the scale the issue states (-benchtime 1x: each
+// benchmark sizes its own work).
+type suite struct {
+	Name      string // short name, used for the log file
+	Pkg       string
+	Bench     string // -bench regexp
+	Benchtime string
+}
+
+// suites run one after the other: the machine has two cores and every
+// benchmark measures latency or throughput.
+var suites = []suite{
+	{Name: "bamboo", Pkg: "./bamboo/", Bench: "^Benchmark(WebhookDeliveries|Reconcile10k)$", Benchtime: "1x"},
+	{Name: "sync", Pkg: "./sync/", Bench: "^BenchmarkFullSync$", Benchtime: "1x"},
+	{Name: "bot", Pkg: ".", Bench: "^Benchmark(ConfirmClicks|Timesheet400k)$", Benchtime: "1x"},
+	{Name: "remind", Pkg: "./remind/", Bench: "^BenchmarkFanOut10k$", Benchtime: "1x"},
+	{Name: "review", Pkg: "./review/", Bench: "^BenchmarkTeamHome$", Benchtime: "1x"},
+	{Name: "export", Pkg: "./export/", Bench: "^BenchmarkExportMonth$", Benchtime: "1x"},
+	// One round trip says nothing about a percentile: 500 of them take a
+	// few seconds.
+	{Name: "sandbox", Pkg: "./sandbox/", Bench: "^BenchmarkSlackSlashCommandRoundTrip$", Benchtime: "500x"},
+}
+
+// check says what a figure's target applies to.
+type check int
+
+const (
+	info     check = iota // reported, no target
+	onValue               // value op target
+	onRatio               // ratio op target
+	onExcess              // value − baseline op target
+)
+
+// ratioKind says which way a figure's ratio is taken.
+type ratioKind int
+
+const (
+	valueOverBase ratioKind = iota // value ÷ baseline: a speed-up, or a share
+	baseOverValue                  // baseline ÷ value: rates turned into a time ratio
+)
+
+// figure is one row of the report: where its value comes from and what it
+// must meet.
+type figure struct {
+	Part   int
+	Name   string
+	Suite  string
+	Bench  string // benchmark name as printed, without the GOMAXPROCS suffix
+	Metric string
+	Unit   string // how the value is shown
+	// Baseline is the metric, in the same benchmark run, that the value is
+	// compared with (a naive baseline, a floor, or a minimum); "" if none.
+	Baseline      string
+	BaselineLabel string
+	Ratio         ratioKind
+	Percent       bool // show the ratio as a percentage
+	Check         check
+	Op            string // "≤", "≥" or "="
+	Target        float64
+	TargetText    string // the target as the issue states it
+}
+
+// figures is the report, in the order of the parts. Targets are the ones
+// the issues of parts 2–6 state; a figure without one is informational.
+var figures = []figure{
+	// Part 2: BambooHR roster.
+	{Part: 2, Name: "Webhook deliveries: throughput (offered 500 req/s)", Suite: "bamboo", Bench: "BenchmarkWebhookDeliveries",
+		Metric: "req/s", Unit: "req/s", Check: onValue, Op: "≥", Target: 475, TargetText: "≥ 475 (95% of offered)"},
+	{Part: 2, Name: "Webhook deliveries: p50 latency", Suite: "bamboo", Bench: "BenchmarkWebhookDeliveries",
+		Metric: "p50_ms", Unit: "ms"},
+	{Part: 2, Name: "Webhook deliveries: p99 latency", Suite: "bamboo", Bench: "BenchmarkWebhookDeliveries",
+		Metric: "p99_ms", Unit: "ms", Check: onValue, Op: "≤", Target: 20, TargetText: "≤ 20 ms"},
+	{Part: 2, Name: "Reconcile 10,000: first run (all new)", Suite: "bamboo", Bench: "BenchmarkReconcile10k",
+		Metric: "first_run_s", Unit: "s", Check: onValue, Op: "≤", Target: 30, TargetText: "≤ 30 s"},
+	{Part: 2, Name: "Reconcile 10,000: run without drift", Suite: "bamboo", Bench: "BenchmarkReconcile10k",
+		Metric: "nodrift_run_s", Unit: "s", Check: onValue, Op: "≤", Target: 30, TargetText: "≤ 30 s"},
+	{Part: 2, Name: "Reconcile 10,000: Slack calls per run", Suite: "bamboo", Bench: "BenchmarkReconcile10k",
+		Metric: "slack_calls/run", Unit: "calls", Check: onValue, Op: "≤", Target: 20, TargetText: "≤ 20"},
+	{Part: 2, Name: "Reconcile 10,000: BambooHR calls per run", Suite: "bamboo", Bench: "BenchmarkReconcile10k",
+		Metric: "bamboo_calls/run", Unit: "calls"},
+	{Part: 2, Name: "Reconcile 10,000: Toggl calls per run", Suite: "bamboo", Bench: "BenchmarkReconcile10k",
+		Metric: "toggl_calls/run", Unit: "calls"},
+
+	// Part 3: Toggl sync.
+	{Part: 3, Name: "Full sync: entries written", Suite: "sync", Bench: "BenchmarkFullSync",
+		Metric: "entries", Unit: "entries"},
+	{Part: 3, Name: "Full sync vs naive baseline", Suite: "sync", Bench: "BenchmarkFullSync",
+		Metric: "entries/s", Unit: "entries/s", Baseline: "naive_entries/s", BaselineLabel: "naive",
+		Check: onRatio, Op: "≥", Target: 5, TargetText: "≥ 5× naive"},
+	{Part: 3, Name: "Full sync time vs raw COPY floor", Suite: "sync", Bench: "BenchmarkFullSync",
+		Metric: "entries/s", Unit: "entries/s", Baseline: "copy_floor_entries/s", BaselineLabel: "COPY floor", Ratio: baseOverValue,
+		Check: onRatio, Op: "≤", Target: 3, TargetText: "≤ 3× floor's time"},
+	{Part: 3, Name: "Full sync: wall time", Suite: "sync", Bench: "BenchmarkFullSync",
+		Metric: "full_s", Unit: "s"},
+	{Part: 3, Name: "Full sync: peak RSS (process, fake included)", Suite: "sync", Bench: "BenchmarkFullSync",
+		Metric: "peak_rss_MB", Unit: "MB", Check: onValue, Op: "≤", Target: 256, TargetText: "≤ 256 MB"},
+	{Part: 3, Name: "Full sync: search requests vs minimum pages", Suite: "sync", Bench: "BenchmarkFullSync",
+		Metric: "search_requests", Unit: "requests", Baseline: "min_pages", BaselineLabel: "min pages",
+		Check: onExcess, Op: "≤", Target: 1, TargetText: "≤ min pages + 1"},
+	{Part: 3, Name: "Re-sync of unchanged window: rows rewritten", Suite: "sync", Bench: "BenchmarkFullSync",
+		Metric: "resync_rows_rewritten", Unit: "rows", Check: onValue, Op: "=", Target: 0, TargetText: "= 0"},
+	{Part: 3, Name: "Incremental after 1% changed: requests vs full", Suite: "sync", Bench: "BenchmarkFullSync",
+		Metric: "incr_requests", Unit: "requests", Baseline: "requests", BaselineLabel: "full", Percent: true,
+		Check: onRatio, Op: "≤", Target: 0.05, TargetText: "≤ 5% of full"},
+
+	// Part 4: confirming in Slack.
+	{Part: 4, Name: "200 concurrent Confirm clicks: p50 envelope→ack", Suite: "bot", Bench: "BenchmarkConfirmClicks",
+		Metric: "p50_ms", Unit: "ms"},
+	{Part: 4, Name: "200 concurrent Confirm clicks: p99 envelope→ack", Suite: "bot", Bench: "BenchmarkConfirmClicks",
+		Metric: "p99_ms", Unit: "ms", Check: onValue, Op: "≤", Target: 100, TargetText: "≤ 100 ms"},
+	{Part: 4, Name: "200 concurrent Confirm clicks: server-side p99 (histogram bucket)", Suite: "bot", Bench: "BenchmarkConfirmClicks",
+		Metric: "server_p99_ms_bucket", Unit: "ms"},
+	{Part: 4, Name: "200 concurrent Confirm clicks: completed", Suite: "bot", Bench: "BenchmarkConfirmClicks",
+		Metric: "confirmations/s", Unit: "confirmations/s"},
+	{Part: 4, Name: "/timesheet, 60-entry week: entries in database", Suite: "bot", Bench: "BenchmarkTimesheet400k",
+		Metric: "entries_in_db", Unit: "entries"},
+	{Part: 4, Name: "/timesheet, 60-entry week: server-side p95", Suite: "bot", Bench: "BenchmarkTimesheet400k",
+		Metric: "p95_ms", Unit: "ms", Check: onValue, Op: "≤", Target: 50, TargetText: "≤ 50 ms"},
+
+	// Part 5: reminders.
+	{Part: 5, Name: "10,000 reminders with a kill: duration", Suite: "remind", Bench: "BenchmarkFanOut10k",
+		Metric: "run-s", Unit: "s"},
+	{Part: 5, Name: "10,000 reminders: achieved share of allowed rate", Suite: "remind", Bench: "BenchmarkFanOut10k",
+		Metric: "%-of-allowed-rate", Unit: "%", Check: onValue, Op: "≥", Target: 90, TargetText: "≥ 90%"},
+	{Part: 5, Name: "10,000 reminders: duplicate DMs", Suite: "remind", Bench: "BenchmarkFanOut10k",
+		Metric: "duplicates", Unit: "DMs", Check: onValue, Op: "=", Target: 0, TargetText: "= 0"},
+	{Part: 5, Name: "10,000 reminders: missed DMs", Suite: "remind", Bench: "BenchmarkFanOut10k",
+		Metric: "misses", Unit: "DMs", Check: onValue, Op: "=", Target: 0, TargetText: "= 0"},
+	{Part: 5, Name: "10,000 reminders: 429s answered", Suite: "remind", Bench: "BenchmarkFanOut10k",
+		Metric: "429s", Unit: "429s"},
+
+	// Part 6: App Home and export.
+	{Part: 6, Name: "Manager home, 200-person subtree, 400k entries: p50", Suite: "review", Bench: "BenchmarkTeamHome",
+		Metric: "p50_ms", Unit: "ms"},
+	{Part: 6, Name: "Manager home, 200-person subtree, 400k entries: p95", Suite: "review", Bench: "BenchmarkTeamHome",
+		Metric: "p95_ms", Unit: "ms", Check: onValue, Op: "≤", Target: 150, TargetText: "≤ 150 ms"},
+	{Part: 6, Name: "Export a month of 10,000 people, per entry: rows", Suite: "export", Bench: "BenchmarkExportMonth/entries",
+		Metric: "rows", Unit: "rows"},
+	{Part: 6, Name: "Export a month of 10,000 people, per entry: time", Suite: "export", Bench: "BenchmarkExportMonth/entries",
+		Metric: "s/export", Unit: "s"},
+	{Part: 6, Name: "Export per entry: peak RSS vs CSV size", Suite: "export", Bench: "BenchmarkExportMonth/entries",
+		Metric: "peak_rss_MiB", Unit: "MiB", Baseline: "csv_MiB", BaselineLabel: "CSV", Percent: true,
+		Check: onRatio, Op: "≤", Target: 1, TargetText: "< CSV size (streamed)"},
+	{Part: 6, Name: "Export a month grouped by client: time", Suite: "export", Bench: "BenchmarkExportMonth/by_client",
+		Metric: "s/export", Unit: "s"},
+	{Part: 6, Name: "Export grouped by client: peak RSS", Suite: "export", Bench: "BenchmarkExportMonth/by_client",
+		Metric: "peak_rss_MiB", Unit: "MiB"},
+
+	// The sandbox's own Socket Mode round trip, for scale.
+	{Part: 0, Name: "Sandbox slash command round trip: p50 ack", Suite: "sandbox", Bench: "BenchmarkSlackSlashCommandRoundTrip",
+		Metric: "p50-ack-µs", Unit: "µs"},
+	{Part: 0, Name: "Sandbox slash command round trip: p99 ack", Suite: "sandbox", Bench: "BenchmarkSlackSlashCommandRoundTrip",
+		Metric: "p99-ack-µs", Unit: "µs"},
+}
