@@ -35,7 +35,9 @@ type harness struct {
 	app    *app
 	env    map[string]string
 	done   chan error
-	stop   context.CancelFunc
+	// scheduler is whether tally runs its scheduled jobs.
+	scheduler bool
+	stop      context.CancelFunc
 }
 
 type harnessOpts struct {
@@ -43,6 +45,7 @@ type harnessOpts struct {
 	redisURL    string // "" for none; "shared" for the test Redis
 	env         map[string]string
 	fakes       bool // also start the BambooHR and Toggl fakes and point tally at them
+	scheduler   bool // run the scheduler (off by default: tests drive jobs themselves)
 }
 
 // baseEnv is a valid configuration pointing at the sandbox.
@@ -102,7 +105,7 @@ func startHarness(t testing.TB, o harnessOpts) *harness {
 	default:
 		env["REDIS_URL"] = o.redisURL
 	}
-	h := &harness{t: t, slack: s, env: env, done: make(chan error, 1)}
+	h := &harness{t: t, slack: s, env: env, done: make(chan error, 1), scheduler: o.scheduler}
 	if o.fakes {
 		b, err := sandbox.NewBamboo(sandbox.BambooOptions{RateField: "customBillableRate"})
 		if err != nil {
@@ -147,7 +150,11 @@ func (h *harness) start() {
 	log := zaptest.NewLogger(t, zaptest.Level(zap.InfoLevel))
 	cache.RouteRedisLogs(zap.NewNop())
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := newApp(ctx, cfg, log)
+	var opts []appOption
+	if !h.scheduler {
+		opts = append(opts, withoutScheduler())
+	}
+	a, err := newApp(ctx, cfg, log, opts...)
 	if err != nil {
 		cancel()
 		t.Fatalf("newApp: %v", err)

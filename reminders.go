@@ -80,6 +80,34 @@ func digestRenderer(db *storage.DB, weeks *commands.Handler) remind.RenderFunc {
 	}
 }
 
+// nudgeRenderer builds the week a manager's Nudge sends again, saying who
+// asked; nudges are sent even for a week with nothing open only if the
+// person has logged nothing (like the Friday DM).
+func nudgeRenderer(db *storage.DB, weeks *commands.Handler, isHR func(string) bool) func(context.Context, int64, model.Week, string) ([]slack.Block, string, bool, string, error) {
+	week := weekRenderer(db, weeks)
+	return func(ctx context.Context, id int64, w model.Week, actor string) ([]slack.Block, string, bool, string, error) {
+		_, _, needs, reason, err := week(ctx, id, w)
+		if err != nil || !needs {
+			return nil, "", needs, reason, err
+		}
+		emp, err := db.EmployeeByID(ctx, id)
+		if err != nil {
+			return nil, "", false, "", err
+		}
+		in, err := weeks.WeekInput(ctx, emp, w)
+		if err != nil {
+			return nil, "", false, "", err
+		}
+		who := "Your manager"
+		if m, err := db.EmployeeBySlackID(ctx, actor); err == nil {
+			who = m.Name()
+		} else if isHR(actor) {
+			who = "HR"
+		}
+		return blocks.NudgeDM(who, in), fmt.Sprintf("%s asks you to confirm your week %s", who, w.Label()), true, "", nil
+	}
+}
+
 // remindDeps are what the reminder engine is built from.
 type remindDeps struct {
 	db    *storage.DB
@@ -109,6 +137,7 @@ func newReminders(cfg config.Config, d remindDeps) (*remind.Engine, error) {
 	}
 	opts := remind.Options{
 		DB: d.db, Slack: d.api, Render: weekRenderer(d.db, d.weeks), RenderDigest: digestRenderer(d.db, d.weeks),
+		RenderNudge: nudgeRenderer(d.db, d.weeks, cfg.IsHRAdmin),
 		Reminder: reminder, Digest: digest, DefaultTZ: defTZ,
 		MessagesPerMin: cfg.SlackMessagesPerMin, HRAdmins: cfg.HRAdminSlackIDs, Instance: cfg.InstanceID,
 		Now: d.now, Log: d.log, Registerer: d.reg,

@@ -384,8 +384,13 @@ func (b *Bot) handleInteractive(ctx context.Context, evt socketmode.Event, recei
 	payload, followUp, err := b.opts.Interactions.HandleInteraction(hctx, cb)
 	cancel()
 	if err != nil {
-		b.m.handlerErrors.WithLabelValues("interactive").Inc()
-		b.log.Warn("interaction failed", zap.String("user", cb.User.ID), zap.String("interaction", string(cb.Type)), zap.Error(err))
+		// A refusal the user is told about is routine; anything else is not.
+		if model.ErrorCodeOf(err) == model.EInternal {
+			b.m.handlerErrors.WithLabelValues("interactive").Inc()
+			b.log.Warn("interaction failed", zap.String("user", cb.User.ID), zap.String("interaction", string(cb.Type)), zap.Error(err))
+		} else {
+			b.log.Debug("interaction refused", zap.String("user", cb.User.ID), zap.String("interaction", string(cb.Type)), zap.Error(err))
+		}
 	}
 	b.ack(ctx, "interactive", evt.Request.EnvelopeID, payload, received)
 	if followUp != nil {

@@ -35,6 +35,11 @@ func (e *Engine) deliver(ctx context.Context, kind Kind, it PlanItem, r *storage
 	render := e.renderFor(kind)
 	if kind == storage.ReminderNudge {
 		render = e.opts.Render
+		if e.opts.RenderNudge != nil {
+			render = func(ctx context.Context, id int64, week model.Week) ([]slack.Block, string, bool, string, error) {
+				return e.opts.RenderNudge(ctx, id, week, it.actor)
+			}
+		}
 	}
 	blocks, text, needs, reason, err := render(ctx, it.EmployeeID, it.Week)
 	if err != nil {

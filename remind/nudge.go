@@ -58,7 +58,7 @@ func (e *Engine) Nudge(ctx context.Context, actorSlackID string, employeeID int6
 		return err
 	}
 	it := PlanItem{EmployeeID: p.EmployeeID, Name: p.Name, Email: p.Email, SlackUserID: p.SlackUserID,
-		TZ: p.SlackTZ, Week: week, Action: ActionSend, person: p}
+		TZ: p.SlackTZ, Week: week, Action: ActionSend, person: p, actor: actorSlackID}
 	out, err := e.deliver(ctx, storage.ReminderNudge, it, &r)
 	if err != nil || out == outPending {
 		// Let the manager try again soon rather than block the day.

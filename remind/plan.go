@@ -59,7 +59,8 @@ type PlanItem struct {
 	Reason      string
 
 	person  storage.ReminderPerson
-	record  bool // a skip to write to the ledger so it is decided once
+	actor   string // who asked, for nudges
+	record  bool   // a skip to write to the ledger so it is decided once
 	claimed *storage.Reminder
 }
 

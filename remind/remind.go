@@ -47,6 +47,8 @@ type Options struct {
 	Render RenderFunc
 	// RenderDigest builds a manager's digest of a week; nil disables digests.
 	RenderDigest RenderFunc
+	// RenderNudge builds a nudge, which says who asked; nil uses Render.
+	RenderNudge func(ctx context.Context, employeeID int64, week model.Week, actorSlackID string) ([]slack.Block, string, bool, string, error)
 	// TimeOff is consulted before a weekly DM; nil means nobody is away.
 	TimeOff TimeOffSource
 	// Reminder is when the weekly DM is due in each person's zone (default Friday 16:00).
