@@ -308,20 +308,25 @@ func (c *clicker) retryUnsaved(t *testing.T) (retried, stillMissing int) {
 	return len(todo), stillMissing
 }
 
-// toldNotSaved counts the replies telling user a click was not saved.
+// toldNotSaved counts the replies telling user a click failed and to try
+// again ("your click was not saved", "something went wrong … try again").
 func (w *world) toldNotSaved(user string) int {
 	n := 0
 	for _, p := range w.slack.ResponseURLPosts(user) {
-		if strings.Contains(p.Text, "not saved") {
+		if isRetryReply(p.Text) {
 			n++
 		}
 	}
 	for _, m := range w.slack.DMs(user) {
-		if strings.Contains(m.Text, "not saved") {
+		if isRetryReply(m.Text) {
 			n++
 		}
 	}
 	return n
+}
+
+func isRetryReply(text string) bool {
+	return strings.Contains(text, "not saved") || strings.Contains(text, "try again")
 }
 
 // duplicateConfirmations counts entries confirmed twice (no entry is edited

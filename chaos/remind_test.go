@@ -104,12 +104,12 @@ func (w *world) checkReminders(t *testing.T) (sent, missed, duplicated int) {
 	return sent, missed, duplicated
 }
 
-// TestKillDuringReminderFanOut kills `tally run` while its scheduled
+// testKillDuringReminderFanOut kills `tally run` while its scheduled
 // reminder job DMs 200 people, restarts it, and checks each person got
 // exactly one DM. Claims the killed process held are taken over once their
 // lease (remind.Options.ClaimLease, 2 minutes) runs out, which is what
-// bounds the recovery time.
-func TestKillDuringReminderFanOut(t *testing.T) {
+// bounds the recovery time. TestPostgresOutageAndReminderKill runs it.
+func testKillDuringReminderFanOut(t *testing.T) {
 	w := newWorld(t, worldOpts{people: 200, entriesPerWeek: 5, env: reminderEnv})
 	w.prepare()
 	tl := w.startTally("chaos-remind", 1)
