@@ -34,3 +34,7 @@ services-start: ## start the private Postgres and Redis
 .PHONY: services-stop
 services-stop: ## stop the private Postgres and Redis
 	@$(SERVICES) stop
+
+.PHONY: chaos
+chaos: ## fault-injection suite against tally run processes (own private Postgres + Redis; prints the table)
+	@scripts/chaos $(CHAOS_ARGS)
