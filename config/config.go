@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -193,7 +194,11 @@ func Load(lookup LookupFunc, need Need) (Config, error) {
 	}
 
 	c.DatabaseURL = p.str("DATABASE_URL")
-	c.DBMaxConns = int32(p.int64("DB_MAX_CONNS", true))
+	if n := p.int64("DB_MAX_CONNS", true); n >= 0 && n <= math.MaxInt32 { // p.int64 reports n <= 0
+		c.DBMaxConns = int32(n)
+	} else {
+		p.fail(fmt.Sprintf("DB_MAX_CONNS %d is too large", n))
+	}
 	if need.Database {
 		if c.DatabaseURL == "" {
 			p.fail("DATABASE_URL is required")
