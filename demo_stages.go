@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -237,7 +236,7 @@ func (d *demo) stageDevelopers(ctx context.Context) error {
 	d.facts.confirmedBy++
 	d.facts.projectsAssigned += picked
 
-	rng := rand.New(rand.NewPCG(d.opts.seed, 42))
+	rng := rand.New(rand.NewPCG(d.opts.seed, 42)) //nolint:gosec // G404: seeded on purpose so a demo run is reproducible
 	var assignedAll, confirmOnly, ignored int
 	for _, p := range devs[1:] {
 		r := rng.Float64()
@@ -499,11 +498,13 @@ func (d *demo) lastDMTo(ctx context.Context, employeeID int64) ([]slack.Block, b
 
 // stageExport writes the billing CSV of the week and summarises it.
 func (d *demo) stageExport(ctx context.Context) error {
-	path := filepath.Join(os.TempDir(), "tally-demo-export-"+d.week.String()+".csv")
-	f, err := os.Create(path)
+	// A fresh file with a random suffix: a fixed name in a shared temporary
+	// directory could be a symlink planted by another user.
+	f, err := os.CreateTemp("", "tally-demo-export-"+d.week.String()+"-*.csv")
 	if err != nil {
 		return err
 	}
+	path := f.Name()
 	sum, err := export.Write(ctx, d.app.db, f, export.Options{From: d.week.Start, To: d.week.End()})
 	if cerr := f.Close(); err == nil {
 		err = cerr
