@@ -20,6 +20,15 @@ type replica struct {
 	app  *app
 	stop context.CancelFunc
 	done chan error
+	once sync.Once
+	err  error
+}
+
+// wait blocks until the replica has stopped and returns what its run
+// returned; unlike a receive from done it can be called again.
+func (r *replica) wait() error {
+	r.once.Do(func() { r.err = <-r.done })
+	return r.err
 }
 
 func (h *harness) startReplica(t *testing.T, name string) *replica {
@@ -41,7 +50,12 @@ func (h *harness) startReplica(t *testing.T, name string) *replica {
 	}
 	r := &replica{app: a, stop: cancel, done: make(chan error, 1)}
 	go func() { r.done <- a.run(ctx) }()
-	t.Cleanup(func() { r.stop(); <-r.done })
+	t.Cleanup(func() {
+		r.stop()
+		if err := r.wait(); err != nil {
+			t.Errorf("%s stopped with an error: %v", name, err)
+		}
+	})
 	return r
 }
 
@@ -73,9 +87,11 @@ func TestThreeReplicas(t *testing.T) {
 	leader := leaders()[0]
 	if leader != 0 {
 		reps[leader].stop()
-		<-reps[leader].done
-	} else {
-		h.shutdown()
+		if err := reps[leader].wait(); err != nil {
+			t.Errorf("leader stopped with an error: %v", err)
+		}
+	} else if err := h.shutdown(); err != nil {
+		t.Errorf("leader stopped with an error: %v", err)
 	}
 	eventuallyFor(t, 30*time.Second, "another replica to take the lease", func() bool {
 		l := leaders()

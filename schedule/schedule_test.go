@@ -72,6 +72,7 @@ func (r *runs) snapshot() map[string][]string {
 
 // replica is one scheduler running in the background.
 type replica struct {
+	t      *testing.T
 	s      *Scheduler
 	cancel context.CancelFunc
 	done   chan error
@@ -84,7 +85,7 @@ func start(t *testing.T, db *storage.DB, clock clockwork.Clock, instance string,
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &replica{s: s, cancel: cancel, done: make(chan error, 1)}
+	r := &replica{t: t, s: s, cancel: cancel, done: make(chan error, 1)}
 	go func() { r.done <- s.Run(ctx) }()
 	t.Cleanup(r.stop)
 	return r
@@ -93,7 +94,9 @@ func start(t *testing.T, db *storage.DB, clock clockwork.Clock, instance string,
 func (r *replica) stop() {
 	r.cancel()
 	if r.done != nil {
-		<-r.done
+		if err := <-r.done; err != nil {
+			r.t.Errorf("replica stopped with an error: %v", err)
+		}
 		r.done = nil
 	}
 }
