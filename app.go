@@ -271,11 +271,7 @@ func (a *app) close() {
 // the Redis cache.
 type readModel struct {
 	*storage.DB
-	employees   *cache.Employees
-	review      *review.Service
-	homeActions *home.Actions
-	workers     *workers
-	remind      *remind.Engine
+	employees *cache.Employees
 }
 
 // EmployeeBySlackID looks the person up through the cache.

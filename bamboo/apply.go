@@ -2,7 +2,6 @@ package bamboo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -158,12 +157,6 @@ func deleteEmployee(ctx context.Context, db *storage.DB, bambooID string, at tim
 
 // rosterKinds are all the problem kinds the roster decides.
 var rosterKinds = []string{storage.ProblemNoSlack, storage.ProblemNoToggl, storage.ProblemNoRate, storage.ProblemBadRate, storage.ProblemDuplicateEmail}
-
-// rawJSON is a helper for tests and the sandbox to build Records.
-func rawJSON(v any) json.RawMessage {
-	b, _ := json.Marshal(v)
-	return b
-}
 
 // logCacheError logs a failed cache update; the cache is optional.
 func logCacheError(log *zap.Logger, err error, bambooID string) {

@@ -143,7 +143,6 @@ func TestBackdatedRateReprices(t *testing.T) {
 		want := int64(20000)
 		if !table {
 			// Field mode: the rate is effective from the day it was received.
-			want = 0
 			var n int
 			_ = r.db.Pool.QueryRow(ctx, `SELECT count(*) FROM priced_entries WHERE id = 1 AND amount_minor IS NULL`).Scan(&n)
 			if n != 1 {

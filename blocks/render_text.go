@@ -72,19 +72,14 @@ func readable(t *slack.TextBlockObject) string {
 func stripMarkers(s string) string {
 	var b strings.Builder
 	for len(s) > 0 {
-		fence := "`"
-		if strings.HasPrefix(s, "```") {
-			fence = "```"
-		}
 		i := strings.Index(s, "`")
 		if i < 0 {
 			b.WriteString(dropFormatting(s))
 			break
 		}
+		fence := "`"
 		if strings.HasPrefix(s[i:], "```") {
 			fence = "```"
-		} else {
-			fence = "`"
 		}
 		b.WriteString(dropFormatting(s[:i]))
 		rest := s[i+len(fence):]

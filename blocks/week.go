@@ -39,9 +39,6 @@ type WeekInput struct {
 	OtherProjects  []Project
 }
 
-// layout of a week: the blocks before the entries.
-const weekFixedBlocks = 3 // header, summary, actions
-
 // WeekView builds the week message used by the Friday DM, /timesheet and the
 // App Home, within maxBlocks blocks (MaxMessageBlocks for a message, what
 // remains of MaxHomeBlocks on a home tab). A week that does not fit entry by
