@@ -138,7 +138,7 @@ func newReminders(cfg config.Config, d remindDeps) (*remind.Engine, error) {
 	opts := remind.Options{
 		DB: d.db, Slack: d.api, Render: weekRenderer(d.db, d.weeks), RenderDigest: digestRenderer(d.db, d.weeks),
 		RenderNudge: nudgeRenderer(d.db, d.weeks, cfg.IsHRAdmin),
-		Reminder: reminder, Digest: digest, DefaultTZ: defTZ,
+		Reminder:    reminder, Digest: digest, DefaultTZ: defTZ,
 		MessagesPerMin: cfg.SlackMessagesPerMin, HRAdmins: cfg.HRAdminSlackIDs, Instance: cfg.InstanceID,
 		Now: d.now, Log: d.log, Registerer: d.reg,
 	}

@@ -147,7 +147,7 @@ func (w *Writeback) handle(ctx context.Context, items []storage.OutboxItem) (int
 			lastTag[it.EntryID] = it.ID
 		}
 	}
-	adds := map[string][]storage.OutboxItem{}   // tag → rows
+	adds := map[string][]storage.OutboxItem{}    // tag → rows
 	projects := map[int64][]storage.OutboxItem{} // project → rows
 	for _, it := range items {
 		switch {
