@@ -75,7 +75,7 @@ func TestExportCommandWritesFile(t *testing.T) {
 	if code := exitCode(err, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // G304: path is in the test's own t.TempDir()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,8 +67,6 @@ type demoStage struct {
 // demoFacts are what the final report says.
 type demoFacts struct {
 	unallocatedBefore float64
-	unallocatedAfter  float64
-	confirmedShare    float64
 	remindersSent     int
 	remindersSkipped  int
 	digestsSent       int
@@ -229,7 +227,9 @@ func (d *demo) setup(ctx context.Context, e *env) error {
 func (d *demo) shutdown() {
 	if d.stop != nil {
 		d.stop()
-		<-d.done
+		if err := <-d.done; err != nil {
+			d.printf("warning: tally stopped with an error: %v\n", err)
+		}
 	}
 	for _, c := range []interface{ Close() }{d.slack, d.bamboo, d.toggl} {
 		if c != nil && !isNilCloser(c) {
@@ -286,7 +286,7 @@ func recreateDatabase(ctx context.Context, base, name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("connect to postgres for the demo database: %w", err)
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() { _ = conn.Close(context.WithoutCancel(ctx)) }()
 	if _, err := conn.Exec(cctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 		return "", fmt.Errorf("drop demo database: %w", err)
 	}

@@ -22,7 +22,6 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -86,7 +85,7 @@ func TestDemoServesPreview(t *testing.T) {
 		t.Fatalf("preview index lacks a manager or a developer:\n%s", index)
 	}
 	if resp, err := http.Post(base+"/", "text/plain", nil); err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode != http.StatusMethodNotAllowed {
 			t.Errorf("POST to the read-only preview: %d", resp.StatusCode)
 		}
@@ -114,11 +113,11 @@ func TestDemoServesPreview(t *testing.T) {
 
 func httpGet(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := http.Get(url) //nolint:gosec // G107: the URL of the preview server this test started
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET %s: %d", url, resp.StatusCode)
@@ -132,7 +131,7 @@ func renderInChromium(t *testing.T, chromium, url string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", //nolint:gosec // G204: the test runs the Chromium it found on PATH
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir="+t.TempDir(),
 		"--dump-dom", url)
 	out, err := cmd.Output()

@@ -163,7 +163,7 @@ func (h *harness) start() {
 	done := make(chan error, 1)
 	h.done = done
 	go func() { done <- a.run(ctx) }()
-	t.Cleanup(func() { h.shutdown() })
+	t.Cleanup(func() { _ = h.shutdown() }) // a test that cares about the exit calls shutdown itself; a second call returns nil
 	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer wcancel()
 	if err := h.slack.WaitForConnections(wctx, 1); err != nil {
@@ -199,7 +199,7 @@ func (h *harness) readyz() (int, string) {
 	if err != nil {
 		h.t.Fatalf("readyz: %v", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
@@ -235,9 +235,9 @@ func startPrivateRedis(t testing.TB) *privateRedis {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	_ = ln.Close()
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no",
+	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no", //nolint:gosec // G204: the redis-server found on PATH, arguments built here
 		"--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -249,7 +249,7 @@ func startPrivateRedis(t testing.TB) *privateRedis {
 		if err != nil {
 			return false
 		}
-		c.Close()
+		_ = c.Close()
 		return true
 	})
 	return r

@@ -40,7 +40,7 @@ func startTCPProxy(t *testing.T, baseURL string) *tcpProxy {
 	}
 	p := &tcpProxy{ln: ln, target: u.Host, thawed: make(chan struct{})}
 	close(p.thawed)
-	t.Cleanup(func() { ln.Close() })
+	t.Cleanup(func() { _ = ln.Close() })
 	go p.serve()
 	return p
 }
@@ -90,13 +90,13 @@ func (p *tcpProxy) serve() {
 }
 
 func (p *tcpProxy) handle(c net.Conn) {
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	<-p.gate()
 	up, err := net.Dial("tcp", p.target)
 	if err != nil {
 		return
 	}
-	defer up.Close()
+	defer func() { _ = up.Close() }()
 	done := make(chan struct{}, 2)
 	pipe := func(dst, src net.Conn) {
 		buf := make([]byte, 32*1024)

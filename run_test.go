@@ -236,7 +236,7 @@ func TestRunExitsWhenPostgresUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	_ = ln.Close()
 	env := baseEnv(t, s, "postgres://tally:hunter2@127.0.0.1:"+itoa(port)+"/tally?sslmode=disable")
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

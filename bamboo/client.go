@@ -255,7 +255,7 @@ func (c *Client) once(ctx context.Context, method, u string, payload []byte, out
 		}
 		return fmt.Errorf("%s %s: %w", method, req.URL.Path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read-only body: a close error changes nothing
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return fmt.Errorf("read response: %w", err)

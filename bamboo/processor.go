@@ -169,7 +169,7 @@ func (p *Processor) backoff(attempts int) time.Duration {
 		d *= 2
 	}
 	d = min(d, p.opts.MaxBackoff)
-	return time.Duration(float64(d) * (0.75 + rand.Float64()/2))
+	return time.Duration(float64(d) * (0.75 + rand.Float64()/2)) //nolint:gosec // G404: backoff jitter, not a secret
 }
 
 // apply applies every change of one delivery; an employee named twice is

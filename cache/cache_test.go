@@ -31,7 +31,7 @@ func TestRoundTripOnRealRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	ctx := context.Background()
 	key := "test:" + t.Name() + time.Now().Format(time.RFC3339Nano)
 	c.SetJSON(ctx, key, map[string]int{"a": 1}, time.Minute)
@@ -55,7 +55,7 @@ func TestUnreachableRedisDegradesQuietly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	ctx := context.Background()
 	c.SetJSON(ctx, "k", 1, time.Minute)
 	var v int

@@ -37,7 +37,7 @@ func procStatusKB(b *testing.B, field string) int64 {
 	if err != nil {
 		b.Skipf("no /proc: %v", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	s := bufio.NewScanner(f)
 	for s.Scan() {
 		if rest, ok := strings.CutPrefix(s.Text(), field+":"); ok {

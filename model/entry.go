@@ -100,7 +100,7 @@ func ContentHash(start time.Time, seconds, projectID, taskID int64, description 
 	h := sha256.New()
 	var buf [8]byte
 	put := func(v int64) {
-		binary.BigEndian.PutUint64(buf[:], uint64(v))
+		binary.BigEndian.PutUint64(buf[:], uint64(v)) //nolint:gosec // G115: two's-complement bits hashed as they are; no arithmetic
 		h.Write(buf[:])
 	}
 	put(start.UTC().Unix())

@@ -63,7 +63,7 @@ func (s *BambooWebhookSender) SendRaw(ctx context.Context, body []byte, headers 
 	if err != nil {
 		return 0, fmt.Errorf("post webhook: %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, nil
 }
@@ -75,7 +75,7 @@ func (s *BambooWebhookSender) SendRaw(ctx context.Context, body []byte, headers 
 func (s *BambooWebhookSender) SendAll(ctx context.Context, bodies [][]byte, duplicateEvery int, shuffleSeed uint64) ([]int, error) {
 	order := append([][]byte(nil), bodies...)
 	if shuffleSeed != 0 {
-		r := rand.New(rand.NewPCG(shuffleSeed, shuffleSeed^0x9e3779b97f4a7c15))
+		r := rand.New(rand.NewPCG(shuffleSeed, shuffleSeed^0x9e3779b97f4a7c15)) //nolint:gosec // G404: seeded on purpose: a reproducible delivery order
 		r.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 	}
 	var out []int

@@ -97,7 +97,7 @@ func (s *Slack) SlashCommandIn(ctx context.Context, userID, channelID, command, 
 		s.mu.Unlock()
 		return nil, err
 	}
-	payload := map[string]any{
+	payload := map[string]any{ //nolint:gosec // G101: the fake's fixed verification token, not a credential
 		"token":                 "sandbox-verification-token",
 		"team_id":               s.opts.TeamID,
 		"team_domain":           "tally-sandbox",
@@ -163,7 +163,7 @@ func (s *Slack) OpenHome(ctx context.Context, userID string) (*Ack, error) {
 	if v := s.homeViewObjLocked(userID); v != nil {
 		event["view"] = v
 	}
-	payload := map[string]any{
+	payload := map[string]any{ //nolint:gosec // G101: the fake's fixed verification token, not a credential
 		"token":      "sandbox-verification-token",
 		"team_id":    s.opts.TeamID,
 		"api_app_id": s.opts.AppID,
@@ -197,7 +197,7 @@ func (s *Slack) blockActionPayloadLocked(userID string, a BlockActionSpec) (map[
 	if err != nil {
 		return nil, err
 	}
-	payload := map[string]any{
+	payload := map[string]any{ //nolint:gosec // G101: the fake's fixed verification token, not a credential
 		"type":                  "block_actions",
 		"user":                  s.userObjLocked(u),
 		"api_app_id":            s.opts.AppID,
@@ -295,7 +295,7 @@ func (s *Slack) ViewSubmission(ctx context.Context, userID, viewID, callbackID, 
 		}
 	}
 	view["state"] = map[string]any{"values": state}
-	payload := map[string]any{
+	payload := map[string]any{ //nolint:gosec // G101: the fake's fixed verification token, not a credential
 		"type":                  "view_submission",
 		"team":                  s.teamObj(),
 		"user":                  s.userObjLocked(u),

@@ -510,7 +510,7 @@ func TestSlackRawSocketProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	if _, _, err := websocket.DefaultDialer.DialContext(ctx, wsURL, nil); err == nil {
 		t.Error("socket URL accepted twice")
 	}
@@ -631,7 +631,7 @@ func TestSlackConnectionLimitAndDisconnectGrace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		conns = append(conns, c)
 	}
 	if err := f.WaitForConnections(ctx, 10); err != nil {

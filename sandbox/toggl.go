@@ -122,7 +122,7 @@ func NewToggl(opts TogglOptions) (*Toggl, error) {
 	t := &Toggl{
 		opts:      opts,
 		auth:      "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.Token+":api_token")),
-		rng:       rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)),
+		rng:       rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15)), //nolint:gosec // G404: seeded on purpose: reproducible fake data and faults
 		userIdx:   make(map[int64]int32),
 		tags:      make(map[string]int64),
 		tagNames:  make(map[int64]string),
@@ -251,7 +251,7 @@ func (t *Toggl) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if faulted && fault.Drop {
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
+				_ = conn.Close() // a deliberately dropped connection
 				return
 			}
 		}

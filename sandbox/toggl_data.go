@@ -77,7 +77,7 @@ func (t *Toggl) AddUser(u TogglUser) {
 	if i, ok := t.userIdx[u.ID]; ok {
 		t.users[i] = u
 	} else {
-		t.userIdx[u.ID] = int32(len(t.users))
+		t.userIdx[u.ID] = int32(len(t.users)) //nolint:gosec // G115: int32 keeps the fake compact; user counts are far below 2^31
 		t.users = append(t.users, u)
 	}
 	t.version++
@@ -133,11 +133,11 @@ func (t *Toggl) addEntryLocked(e TogglEntry) int64 {
 	}
 	t.lastAt = max(t.lastAt, at)
 	te := togglEntry{id: e.ID, project: e.ProjectID, task: e.TaskID, start: e.Start.Unix(), at: at,
-		desc: e.Description, tags: e.TagIDs, user: ui, seconds: int32(e.Seconds), billable: e.Billable, deleted: e.Deleted}
+		desc: e.Description, tags: e.TagIDs, user: ui, seconds: int32(e.Seconds), billable: e.Billable, deleted: e.Deleted} //nolint:gosec // G115: int32 keeps the fake compact; an entry lasts hours, not 68 years
 	if i, ok := t.entryIdx[e.ID]; ok {
 		t.entries[i] = te
 	} else {
-		t.entryIdx[e.ID] = int32(len(t.entries))
+		t.entryIdx[e.ID] = int32(len(t.entries)) //nolint:gosec // G115: int32 keeps the fake compact; entry counts are far below 2^31
 		t.entries = append(t.entries, te)
 	}
 	t.version++

@@ -117,7 +117,7 @@ func (t *Toggl) Generate(spec TogglGenSpec) []TogglUser {
 		if i, ok := t.userIdx[u.ID]; ok {
 			t.users[i] = u
 		} else {
-			t.userIdx[u.ID] = int32(len(t.users))
+			t.userIdx[u.ID] = int32(len(t.users)) //nolint:gosec // G115: int32 keeps the fake compact; user counts are far below 2^31
 			t.users = append(t.users, u)
 		}
 	}
@@ -140,7 +140,7 @@ func (t *Toggl) Generate(spec TogglGenSpec) []TogglUser {
 				slot := int64(9*3600) / int64(max(n, 1))
 				for k := 0; k < n && cursor < now; k++ {
 					secs := int64(600 + t.rng.Int64N(max(slot-600, 1)))
-					e := togglEntry{user: t.userIdx[u.ID], start: cursor, seconds: int32(secs),
+					e := togglEntry{user: t.userIdx[u.ID], start: cursor, seconds: int32(secs), //nolint:gosec // G115: secs is under nine hours
 						desc: togglDescriptions[t.rng.IntN(len(togglDescriptions))]}
 					if t.rng.Float64() >= spec.UnallocatedFrac {
 						p := t.projects[t.rng.IntN(len(t.projects))]
@@ -154,7 +154,7 @@ func (t *Toggl) Generate(spec TogglGenSpec) []TogglUser {
 					e.id = t.nextID
 					e.at = min(cursor+secs+int64(t.rng.IntN(3600)), now)
 					t.lastAt = max(t.lastAt, e.at)
-					t.entryIdx[e.id] = int32(len(t.entries))
+					t.entryIdx[e.id] = int32(len(t.entries)) //nolint:gosec // G115: int32 keeps the fake compact; entry counts are far below 2^31
 					t.entries = append(t.entries, e)
 					cursor += slot + int64(t.rng.IntN(120))
 				}
@@ -180,7 +180,7 @@ func (t *Toggl) EditRandom(frac float64) []int64 {
 		case 0:
 			e.desc += " (edited)"
 		case 1:
-			e.seconds += int32(60 * (1 + t.rng.IntN(30)))
+			e.seconds += int32(60 * (1 + t.rng.IntN(30))) //nolint:gosec // G115: at most 1800
 		default:
 			if len(t.projects) > 0 {
 				p := t.projects[t.rng.IntN(len(t.projects))]

@@ -32,7 +32,7 @@ func togglDo(t *testing.T, f *Toggl, method, path, body string) *http.Response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { res.Body.Close() })
+	t.Cleanup(func() { _ = res.Body.Close() })
 	return res
 }
 
@@ -64,7 +64,7 @@ func TestTogglFakeQuotaAndBucket(t *testing.T) {
 	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 403 {
 		t.Fatalf("bad token: %v %v", res, err)
 	} else {
-		res.Body.Close()
+		_ = res.Body.Close()
 	}
 }
 

@@ -158,7 +158,7 @@ func SaveEmployees(ctx context.Context, q Querier, writes []EmployeeWrite, actor
 			actor, action, a.BambooID, bj, aj)
 	}
 	res := q.SendBatch(ctx, b)
-	defer res.Close()
+	defer func() { _ = res.Close() }() // error paths only; the success path checks Close below
 	ids := make([]int64, len(writes))
 	for i, w := range writes {
 		if err := res.QueryRow().Scan(&ids[i]); err != nil {

@@ -33,7 +33,7 @@ func (db *DB) Migrate(ctx context.Context) (MigrationResult, error) {
 		return MigrationResult{}, fmt.Errorf("migration lock: %w", err)
 	}
 	sqlDB := stdlib.OpenDBFromPool(db.Pool)
-	defer sqlDB.Close()
+	defer func() { _ = sqlDB.Close() }() // only releases the borrowed pool connections
 	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub, goose.WithSessionLocker(locker))
 	if err != nil {
 		return MigrationResult{}, fmt.Errorf("migrations: %w", err)

@@ -31,7 +31,7 @@ func procStatusMB(key string) float64 {
 	if err != nil {
 		return 0
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	s := bufio.NewScanner(f)
 	for s.Scan() {
 		if rest, ok := strings.CutPrefix(s.Text(), key+":"); ok {
@@ -221,7 +221,7 @@ func benchCopyFloor(b *testing.B, fake *sandbox.Toggl) float64 {
 		_, off := e.Start.Zone()
 		var emp any = e.UserID - 100000
 		rows = append(rows, []any{e.ID, e.UserID, emp, nullID(e.ProjectID), nullID(e.TaskID), e.Description,
-			e.Billable, nonNil(e.TagIDs), e.Start, e.Start.Add(time.Duration(e.Seconds) * time.Second), int32(off),
+			e.Billable, nonNil(e.TagIDs), e.Start, e.Start.Add(time.Duration(e.Seconds) * time.Second), int32(off), //nolint:gosec // G115: a time zone offset in seconds fits int32
 			time.Date(e.Start.Year(), e.Start.Month(), e.Start.Day(), 0, 0, 0, 0, time.UTC), e.Seconds, e.At,
 			model.ContentHash(e.Start, e.Seconds, e.ProjectID, e.TaskID, e.Description, e.Billable), false})
 	}

@@ -54,7 +54,7 @@ func stageEntry(row toggl.ReportRow, te toggl.ReportTimeEntry) (se storage.Stage
 		TagIDs:       row.TagIDs,
 		Start:        start,
 		Stop:         stop,
-		TZOffsetSecs: int32(offset),
+		TZOffsetSecs: int32(offset), //nolint:gosec // G115: an RFC 3339 offset is under 100 hours, far inside int32
 		LocalDate:    time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC),
 		Seconds:      te.Seconds,
 		UpdatedAt:    at,

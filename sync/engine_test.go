@@ -196,7 +196,7 @@ func TestCancelledRunThenRerunEqualsUndisturbed(t *testing.T) {
 	}
 	want := snapshot(t, calm.db)
 
-	for _, stopAt := range []int{1, 2 + rand.IntN(10), 20} {
+	for _, stopAt := range []int{1, 2 + rand.IntN(10), 20} { //nolint:gosec // G404: picks a crash point, not a secret
 		f := newFixture(t, spec)
 		c, cancel := context.WithCancel(ctx(t))
 		f.engine.opts.Progress = func(p Progress) {

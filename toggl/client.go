@@ -232,7 +232,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, body []byte) 
 		return response{}, 0, fmt.Errorf("%s %s: %w", method, path, scrub(err))
 	}
 	data, rerr := io.ReadAll(io.LimitReader(res.Body, 64<<20))
-	res.Body.Close()
+	_ = res.Body.Close() // fully read (or failed); a close error changes nothing
 	quota := c.readQuota(res.Header)
 	switch {
 	case res.StatusCode >= 200 && res.StatusCode < 300:
@@ -298,7 +298,7 @@ func retryAfter(h http.Header) time.Duration {
 	}
 	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
 		// A little jitter so many clients don't return in lockstep.
-		return time.Duration(n)*time.Second + time.Duration(rand.Int64N(int64(250*time.Millisecond)))
+		return time.Duration(n)*time.Second + time.Duration(rand.Int64N(int64(250*time.Millisecond))) //nolint:gosec // G404: backoff jitter, not a secret
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := time.Until(t); d > 0 {

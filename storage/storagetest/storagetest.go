@@ -74,7 +74,7 @@ func NewURL(t testing.TB, migrated bool) string {
 	if err != nil {
 		t.Fatalf("connect to test postgres: %v", err)
 	}
-	defer conn.Close(ctx)
+	defer func() { _ = conn.Close(ctx) }()
 	stmt := "CREATE DATABASE " + name
 	if migrated {
 		stmt += " TEMPLATE " + templateName
@@ -87,7 +87,7 @@ func NewURL(t testing.TB, migrated bool) string {
 		if err != nil {
 			return
 		}
-		defer c.Close(context.Background())
+		defer func() { _ = c.Close(context.Background()) }()
 		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
 	return withDatabase(base, name)
@@ -115,7 +115,7 @@ func buildTemplate(ctx context.Context, base string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer conn.Close(ctx)
+	defer func() { _ = conn.Close(ctx) }()
 	// Templates from test binaries that crashed are left behind; they cost
 	// nothing but disk, and the next `make test` on a fresh cluster has none.
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
