@@ -15,7 +15,7 @@ demo: ## start local Postgres + Redis and run the whole product against the buil
 	@$(WITH_SERVICES) $(GO) run . demo $(DEMO_ARGS)
 
 .PHONY: test
-test: ## start local Postgres + Redis and run every test with the race detector
+test: lint ## lint, then start local Postgres + Redis and run every test with the race detector
 	@$(SERVICES) browser
 	@$(WITH_SERVICES) $(GO) vet ./... && $(GO) test -race -count=1 -timeout 30m ./...
 
@@ -34,6 +34,18 @@ services-start: ## start the private Postgres and Redis
 .PHONY: services-stop
 services-stop: ## stop the private Postgres and Redis
 	@$(SERVICES) stop
+
+# golangci-lint, pinned; installed from the Go module proxy into bin/ on first
+# use, once per Go version (a linter built by an older Go refuses newer code).
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT := bin/golangci-lint-$(GOLANGCI_LINT_VERSION)-$(shell $(GO) env GOVERSION)/golangci-lint
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## run golangci-lint (staticcheck, gosec, errcheck, gofmt …; see .golangci.yml)
+	@$(GOLANGCI_LINT) run ./...
+
+$(GOLANGCI_LINT):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 .PHONY: chaos
 chaos: ## fault-injection suite against tally run processes (own private Postgres + Redis; prints the table)
