@@ -58,7 +58,7 @@ func TestRedisStopped(t *testing.T) {
 		return ok && r.Status == "ok"
 	})
 	c := newClicker(t, w)
-	c.pause = time.Second
+	c.pause = 2 * time.Second
 	c.openTimesheets(t)
 	ts := &timesheetLoad{w: w, users: c.users}
 
