@@ -98,6 +98,11 @@ func (s *Service) authorise(ctx context.Context, actorSlackID string, employeeID
 	if !linked {
 		return target, "not a manager of this person", nil
 	}
+	if !actor.Active {
+		// A manager who has left keeps a Slack account for a while; their
+		// rights end with their employment.
+		return target, "not an active employee", nil
+	}
 	ok, err := s.db.Manages(ctx, actor.ID, target.ID)
 	if err != nil {
 		return model.Employee{}, "", err

@@ -77,6 +77,16 @@ func TestApproveAndRejectAuthorisation(t *testing.T) {
 	}
 	f.exec(`UPDATE employees SET slack_user_id = 'UDEV3' WHERE bamboo_id = 'dev3'`)
 
+	// A manager who has left cannot decide for their former team.
+	f.exec(`UPDATE employees SET active = false WHERE slack_user_id = 'UMGR'`)
+	if _, err := f.svc.Approve(f.ctx, "UMGR", f.ids["dev1"], week); model.ErrorCodeOf(err) != model.EForbidden {
+		t.Fatalf("inactive manager approved: %v", err)
+	}
+	if n := f.count(`SELECT count(*) FROM audit_log WHERE action = 'approve.denied' AND actor = 'UMGR' AND after->>'reason' = 'not an active employee'`); n != 1 {
+		t.Fatalf("inactive manager refusal audited %d times", n)
+	}
+	f.exec(`UPDATE employees SET active = true WHERE slack_user_id = 'UMGR'`)
+
 	for _, tc := range []struct{ name, actor, target string }{
 		{"direct manager", "UMGR", "dev1"},
 		{"manager's manager, transitively", "UCEO", "dev2"},
