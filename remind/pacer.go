@@ -21,8 +21,9 @@ const callTimeout = 20 * time.Second
 type pacer struct {
 	lim *rate.Limiter
 
-	mu    sync.Mutex
-	until time.Time
+	mu     sync.Mutex
+	until  time.Time
+	paused time.Duration // total time Slack asked us to wait, overlaps merged
 }
 
 func newPacer(perMin int) *pacer {
@@ -50,9 +51,22 @@ func (p *pacer) wait(ctx context.Context, paced bool) error {
 func (p *pacer) pause(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if t := time.Now().Add(d); t.After(p.until) {
+	now := time.Now()
+	if t := now.Add(d); t.After(p.until) {
+		from := p.until
+		if from.Before(now) {
+			from = now
+		}
+		p.paused += t.Sub(from)
 		p.until = t
 	}
+}
+
+// pausedTotal is how long Slack's Retry-After kept every sender waiting.
+func (p *pacer) pausedTotal() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.paused
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
