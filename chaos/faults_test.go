@@ -113,6 +113,7 @@ func TestFakesMisbehave(t *testing.T) {
 		waitFor(t, time.Minute, "clicks acknowledged", func() bool { return c.ackedCount() >= 25*(i+1) })
 		t.Logf("dropping the Socket Mode connection (%d dropped)", w.slack.DropConnections())
 	}
+	lastDrop := time.Now()
 	writeFaults := []sandbox.TogglFault{
 		{Method: "PATCH", Status: 429, RetryAfter: "1", Times: 2}, {Method: "PATCH", Status: 500},
 		{Method: "PATCH", Drop: true}, {Method: "PATCH", Delay: 2 * time.Second, Status: 503},
@@ -127,6 +128,7 @@ func TestFakesMisbehave(t *testing.T) {
 		t.Fatal("clicks did not finish")
 	}
 	clicksAt := time.Now()
+	clicksRecovered := clicksAt.Sub(lastDrop)
 
 	// BambooHR answers 503 and 429 while webhook deliveries are processed.
 	w.bamboo.FailNext(6, 503, "")
@@ -154,8 +156,8 @@ func TestFakesMisbehave(t *testing.T) {
 	o := c.verify(t)
 	retried, still := c.retryUnsaved(t)
 	record(t, row{Fault: "Slack socket dropped twice", Load: fmt.Sprintf("confirm clicks: %d people, %d clicks", len(c.users), c.sent),
-		Accepted: o.accepted, Lost: o.lost + o.told + still, Duplicated: o.duplicated, Recovered: time.Since(clicksAt),
-		Note: fmt.Sprintf("%d acked after Slack re-sent; %d unacked re-clicked", c.redelivered, retried)})
+		Accepted: o.accepted, Lost: o.lost + o.told + still, Duplicated: o.duplicated, Recovered: clicksRecovered,
+		Note: fmt.Sprintf("%d acked after Slack re-sent; %d unacked re-clicked; recovered = last drop to last click answered", c.redelivered, retried)})
 
 	tagLost, tagDup, tagged := w.checkTags(t)
 	record(t, row{Fault: "Toggl 429/5xx/slow/dropped writes", Load: fmt.Sprintf("write-back of %d confirmed tags", tagged),
@@ -165,7 +167,7 @@ func TestFakesMisbehave(t *testing.T) {
 	sent, missed, dup := w.checkReminders(t)
 	record(t, row{Fault: "Slack 429 + internal_error", Load: fmt.Sprintf("reminder fan-out, %d people", len(w.people)),
 		Accepted: sent, Lost: missed, Duplicated: dup, Recovered: remindRecovered,
-		Note: "6×429 + 3×internal_error on chat.postMessage, 3×429 on conversations.open"})
+		Note: "6×429 + 3×internal_error on chat.postMessage, 3×429 on conversations.open; from tally start, first tick on the minute"})
 
 	accepted, hookLost, hookDup := load.verify(t)
 	record(t, row{Fault: "BambooHR 503/429", Load: fmt.Sprintf("webhook processing, %d deliveries", len(load.deliveries)),
