@@ -26,6 +26,9 @@ func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
 	if maxConns > 0 {
 		cfg.MaxConns = maxConns
 	}
+	// Keep a few connections open: a burst (webhooks, Friday clicks) should
+	// not wait for new connections to be dialled, authenticated and warmed.
+	cfg.MinConns = min(4, cfg.MaxConns)
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	// tally's queries are short OLTP ones; JIT compilation only adds
 	// latency to them (13–400 ms measured on the team summary query).
