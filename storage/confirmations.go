@@ -152,6 +152,22 @@ func TagAddKey(entryID, confirmationID int64) string {
 	return "tag_add:" + strconv.FormatInt(entryID, 10) + ":c" + strconv.FormatInt(confirmationID, 10)
 }
 
+// confirmAuditQueueSQL follows a CTE "ins" of new confirmations (id,
+// entry_id, content_hash, slack_user_id, source): one entry.confirm audit
+// row each and, when the tag ($6) is not empty, one tag_add write-back each.
+const confirmAuditQueueSQL = `audited AS (
+	INSERT INTO audit_log (actor, action, entity, entity_id, after)
+	SELECT ins.slack_user_id, 'entry.confirm', 'time_entry', ins.entry_id::text,
+		jsonb_build_object('confirmation_id', ins.id, 'content_hash', ins.content_hash, 'source', ins.source)
+	FROM ins
+), queued AS (
+	INSERT INTO toggl_outbox (entry_id, op, payload, idempotency_key)
+	SELECT ins.entry_id, 'tag_add', jsonb_build_object('tag', $6::text, 'content_hash', ins.content_hash),
+		'tag_add:' || ins.entry_id || ':c' || ins.id
+	FROM ins WHERE $6::text <> ''
+	ON CONFLICT (idempotency_key) DO NOTHING
+)`
+
 // ConfirmWeekResult is what ConfirmWeek did.
 type ConfirmWeekResult struct {
 	Confirmed          int // entries confirmed now
@@ -192,19 +208,8 @@ func ConfirmWeek(ctx context.Context, q Querier, employeeID int64, slackUserID s
 			WHERE w.project_id IS NOT NULL
 			ORDER BY w.id
 			ON CONFLICT (entry_id) WHERE voided_at IS NULL DO NOTHING
-			RETURNING id, entry_id, content_hash
-		), audited AS (
-			INSERT INTO audit_log (actor, action, entity, entity_id, after)
-			SELECT $4, 'entry.confirm', 'time_entry', ins.entry_id::text,
-				jsonb_build_object('confirmation_id', ins.id, 'content_hash', ins.content_hash, 'source', $5::text)
-			FROM ins
-		), queued AS (
-			INSERT INTO toggl_outbox (entry_id, op, payload, idempotency_key)
-			SELECT ins.entry_id, 'tag_add', jsonb_build_object('tag', $6::text, 'content_hash', ins.content_hash),
-				'tag_add:' || ins.entry_id || ':c' || ins.id
-			FROM ins WHERE $6::text <> ''
-			ON CONFLICT (idempotency_key) DO NOTHING
-		)
+			RETURNING id, entry_id, content_hash, slack_user_id, source
+		), `+confirmAuditQueueSQL+`
 		SELECT
 			(SELECT count(*) FROM ins),
 			(SELECT coalesce(sum(w.duration_secs), 0) FROM week w JOIN ins ON ins.entry_id = w.id),

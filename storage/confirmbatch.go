@@ -71,18 +71,7 @@ func ConfirmInsertMany(ctx context.Context, q Querier, cs []ConfirmNew, tag stri
 			ORDER BY 1
 			ON CONFLICT (entry_id) WHERE voided_at IS NULL DO NOTHING
 			RETURNING id, entry_id, content_hash, slack_user_id, source
-		), audited AS (
-			INSERT INTO audit_log (actor, action, entity, entity_id, after)
-			SELECT ins.slack_user_id, 'entry.confirm', 'time_entry', ins.entry_id::text,
-				jsonb_build_object('confirmation_id', ins.id, 'content_hash', ins.content_hash, 'source', ins.source)
-			FROM ins
-		), queued AS (
-			INSERT INTO toggl_outbox (entry_id, op, payload, idempotency_key)
-			SELECT ins.entry_id, 'tag_add', jsonb_build_object('tag', $6::text, 'content_hash', ins.content_hash),
-				'tag_add:' || ins.entry_id || ':c' || ins.id
-			FROM ins WHERE $6::text <> ''
-			ON CONFLICT (idempotency_key) DO NOTHING
-		)
+		), `+confirmAuditQueueSQL+`
 		SELECT entry_id, id FROM ins`, entries, emps, hashes, users, sources, tag)
 	if err != nil {
 		return nil, fmt.Errorf("insert confirmations: %w", err)
