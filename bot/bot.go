@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/storage"
 )
 
 // Message is what a slash command or action answers with: an ephemeral (or
@@ -368,7 +369,7 @@ func userSentence(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return Unavailable
 	}
-	if model.ErrorCodeOf(err) == model.EUnavailable {
+	if model.ErrorCodeOf(err) == model.EUnavailable || storage.IsUnavailable(err) {
 		return Unavailable
 	}
 	return model.ErrorMessage(err)

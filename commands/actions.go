@@ -13,6 +13,7 @@ import (
 	"github.com/tallyhq/tally/blocks"
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/review"
+	"github.com/tallyhq/tally/storage"
 )
 
 // SlackAPI is the part of the Slack Web API the actions call.
@@ -191,11 +192,11 @@ func (h *Handler) afterChange(ctx context.Context, emp model.Employee, week mode
 // nothing (the message stays), as an ephemeral reply on message surfaces and
 // as a DM from the home tab.
 func (h *Handler) replyError(cb slack.InteractionCallback, err error) func(context.Context) {
-	if model.ErrorCodeOf(err) == model.EInternal {
+	if model.ErrorCodeOf(err) == model.EInternal && !storage.IsUnavailable(err) {
 		h.log.Error("action failed", zap.String("user", cb.User.ID), zap.Error(err))
 	}
 	text := model.ErrorMessage(err)
-	if errors.Is(err, context.DeadlineExceeded) || model.ErrorCodeOf(err) == model.EUnavailable {
+	if errors.Is(err, context.DeadlineExceeded) || model.ErrorCodeOf(err) == model.EUnavailable || storage.IsUnavailable(err) {
 		text = "tally can't reach its database right now, so your click was not saved. Please try again in a minute."
 	}
 	return func(ctx context.Context) {

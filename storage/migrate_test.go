@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/tallyhq/tally/storage"
 	"github.com/tallyhq/tally/storage/storagetest"
@@ -68,5 +69,23 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	}
 	if _, err := db.Pool.Exec(ctx, `DELETE FROM audit_log`); err == nil {
 		t.Fatal("audit_log accepted a DELETE")
+	}
+}
+
+func TestIsUnavailable(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := storage.Open(ctx, "postgres://postgres@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", 2)
+	if err == nil || !storage.IsUnavailable(err) {
+		t.Fatalf("refused connection not unavailable: %v", err)
+	}
+	db := storagetest.New(t)
+	_, err = db.Pool.Exec(ctx, `SELECT * FROM no_such_table`)
+	if err == nil || storage.IsUnavailable(err) {
+		t.Fatalf("a bad query is not an outage: %v", err)
+	}
+	if storage.IsUnavailable(nil) {
+		t.Fatal("nil is not an outage")
 	}
 }
