@@ -14,6 +14,7 @@ import (
 	"github.com/tallyhq/tally/bamboo"
 	"github.com/tallyhq/tally/blocks"
 	"github.com/tallyhq/tally/schedule"
+	"github.com/tallyhq/tally/storage"
 	tsync "github.com/tallyhq/tally/sync"
 	"github.com/tallyhq/tally/toggl"
 )
@@ -114,6 +115,13 @@ func (a *app) buildWorkers(ctx context.Context) error {
 			return err
 		}},
 		{Name: "approvals.notify", Schedule: schedule.Every(time.Minute), Run: a.notifyChangedAfterApproval},
+		{Name: "jobs.prune", Schedule: schedule.MustCron("15 3 * * *"), Run: func(ctx context.Context) error {
+			n, err := storage.PruneJobClaims(ctx, a.db.Pool, a.now().AddDate(0, 0, -30))
+			if err == nil && n > 0 {
+				a.log.Info("pruned job claims", zap.Int64("rows", n))
+			}
+			return err
+		}},
 	}
 	jobs = append(jobs, a.reminderJobs()...)
 	w.scheduler, err = schedule.New(schedule.Options{

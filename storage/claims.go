@@ -63,3 +63,14 @@ func JobClaims(ctx context.Context, q Querier, job string, limit int) ([]JobClai
 	}
 	return out, nil
 }
+
+// PruneJobClaims deletes finished claims older than before: the minute and
+// second jobs add thousands of rows a day, and a slot that long past can
+// never be scheduled again. Running claims are kept whatever their age.
+func PruneJobClaims(ctx context.Context, q Querier, before time.Time) (int64, error) {
+	tag, err := q.Exec(ctx, `DELETE FROM job_claims WHERE claimed_at < $1 AND status <> 'running'`, before)
+	if err != nil {
+		return 0, fmt.Errorf("prune job claims: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

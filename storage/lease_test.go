@@ -119,3 +119,26 @@ func TestReminderLedger(t *testing.T) {
 		t.Fatalf("roster problem: %q %v", detail, err)
 	}
 }
+
+func TestPruneJobClaims(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.New(t)
+	old := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, slot := range []string{"a", "b", "c"} {
+		if ok, err := storage.ClaimJobSlot(ctx, db.Pool, "j", slot, "me", old.AddDate(0, 0, i*40)); err != nil || !ok {
+			t.Fatalf("claim %s: %v", slot, err)
+		}
+	}
+	if err := storage.FinishJobSlot(ctx, db.Pool, "j", "a", "me", old, nil); err != nil {
+		t.Fatal(err)
+	}
+	// "b" is finished too but recent; "c" is still running.
+	if err := storage.FinishJobSlot(ctx, db.Pool, "j", "b", "me", old.AddDate(0, 0, 40), nil); err != nil {
+		t.Fatal(err)
+	}
+	n, err := storage.PruneJobClaims(ctx, db.Pool, old.AddDate(0, 0, 30))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want the one old finished claim", n, err)
+	}
+}
