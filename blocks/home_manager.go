@@ -150,12 +150,12 @@ func sortedTeam(in []TeamMember) []TeamMember {
 // ownSection is the viewer's own week in one line, with Confirm all.
 func ownSection(w model.Week, s Summary) *slack.SectionBlock {
 	sec := section("own_week", "*Your week*: "+s.Line())
-	if s.Unconfirmed > 0 {
-		b := button(ActionConfirmAll, w.String(), fmt.Sprintf("Confirm all %d", s.Unconfirmed))
+	if s.Confirmable > 0 {
+		b := button(ActionConfirmAll, w.String(), fmt.Sprintf("Confirm all %d", s.Confirmable))
 		b.Style = slack.StylePrimary
 		b.Confirm = confirmDialog("Confirm the whole week?",
 			fmt.Sprintf("This confirms %s (%s) of %s as correct.",
-				plural(s.Unconfirmed, "entry", "entries"), Duration(s.UnconfirmedSeconds), w.Label()),
+				plural(s.Confirmable, "entry", "entries"), Duration(s.ConfirmableSeconds), w.Label()),
 			"Confirm all", "Cancel")
 		sec.Accessory = slack.NewAccessory(b)
 	}

@@ -9,7 +9,7 @@ func TestRenderText(t *testing.T) {
 	text := RenderText(WeekView(mixedWeek(), MaxMessageBlocks))
 	for _, want := range []string{
 		"Week 23–29 Nov 2026 · Ada Lovelace\n═══",
-		"[ Confirm all 2 ]  [ Open Toggl ↗ ]",
+		"[ Confirm all 1 ]  [ Open Toggl ↗ ]",
 		"    [ Assign project ▾ ]",
 		"    [ Confirm again ]",
 		"Monday 23 Nov · 3:30 · 2 entries",
@@ -43,7 +43,7 @@ func TestRenderHTMLIsSafe(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<h3 class="tb-header">`, "&lt;script&gt;", `<a class="tb-button" href="https://track.toggl.com/timer"`,
-		`<button class="tb-button tb-primary" disabled>Confirm all 2</button>`, "<select disabled>", "<b>",
+		`<button class="tb-button tb-primary" disabled>Confirm all 1</button>`, "<select disabled>", "<b>",
 		`<textarea disabled`,
 	} {
 		if !strings.Contains(out, want) {

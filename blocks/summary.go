@@ -17,6 +17,10 @@ type Summary struct {
 	Unconfirmed        int   // entries not (or no longer) confirmed
 	UnconfirmedSeconds int64
 	Unallocated        int
+	// Confirmable counts the unconfirmed entries that have a project: what
+	// Confirm all confirms (time without a project needs one first).
+	Confirmable        int
+	ConfirmableSeconds int64
 	Billable           model.Amounts
 }
 
@@ -34,6 +38,10 @@ func Summarize(entries []model.Entry) Summary {
 		} else {
 			s.Unconfirmed++
 			s.UnconfirmedSeconds += e.Seconds
+			if e.Allocated() {
+				s.Confirmable++
+				s.ConfirmableSeconds += e.Seconds
+			}
 		}
 		if e.Status == model.StatusChanged {
 			s.ChangedSeconds += e.Seconds

@@ -27,9 +27,9 @@ func TestWeekViewGolden(t *testing.T) {
 		{"week_markup", markupWeek(), MaxMessageBlocks,
 			[]string{"R&D <core> ∗team∗", "Smith & Sons > Co", "fix <script>"}},
 		{"week_busy_message", busyWeek(120), MaxMessageBlocks,
-			[]string{"Needs your attention", "covered by Confirm all 80"}},
+			[]string{"Needs your attention", "covered by Confirm all 60"}},
 		{"week_busy_home", busyWeek(120), MaxHomeBlocks - 4,
-			[]string{"Needs your attention", "covered by Confirm all 80"}},
+			[]string{"Needs your attention", "covered by Confirm all 60"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

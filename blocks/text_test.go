@@ -143,7 +143,8 @@ func TestBarChart(t *testing.T) {
 func TestSummarize(t *testing.T) {
 	s := Summarize(mixedWeek().Entries)
 	want := Summary{Entries: 4, Seconds: (120 + 90 + 45 + 200) * 60, ConfirmedSeconds: 245 * 60,
-		UnallocatedSeconds: 165 * 60, ChangedSeconds: 90 * 60, Unconfirmed: 2, UnconfirmedSeconds: 210 * 60, Unallocated: 2}
+		UnallocatedSeconds: 165 * 60, ChangedSeconds: 90 * 60, Unconfirmed: 2, UnconfirmedSeconds: 210 * 60, Unallocated: 2,
+		Confirmable: 1, ConfirmableSeconds: 90 * 60}
 	billable := s.Billable
 	s.Billable = nil
 	if !reflect.DeepEqual(s, want) {

@@ -104,7 +104,7 @@ func WeekView(in WeekInput, maxBlocks int) []slack.Block {
 	}
 	if rest := len(todo) - shown; rest > 0 {
 		out = append(out, contextText("week_rest", fmt.Sprintf(
-			"and %d more, covered by *Confirm all %d*", rest, sum.Unconfirmed)))
+			"and %d more, covered by *Confirm all %d*", rest, sum.Confirmable)))
 	}
 	return capBlocks(out, maxBlocks)
 }
@@ -122,13 +122,15 @@ func EmptyWeek(week model.Week, person string) []slack.Block {
 // "Open Toggl".
 func weekActions(week model.Week, sum Summary) *slack.ActionBlock {
 	var els []slack.BlockElement
-	if sum.Unconfirmed > 0 {
-		b := button(ActionConfirmAll, week.String(), fmt.Sprintf("Confirm all %d", sum.Unconfirmed))
+	if sum.Confirmable > 0 {
+		b := button(ActionConfirmAll, week.String(), fmt.Sprintf("Confirm all %d", sum.Confirmable))
 		b.Style = slack.StylePrimary
-		b.Confirm = confirmDialog("Confirm the whole week?",
-			fmt.Sprintf("This confirms %s (%s) of %s as correct.",
-				plural(sum.Unconfirmed, "entry", "entries"), Duration(sum.UnconfirmedSeconds), week.Label()),
-			"Confirm all", "Cancel")
+		text := fmt.Sprintf("This confirms %s (%s) of %s as correct.",
+			plural(sum.Confirmable, "entry", "entries"), Duration(sum.ConfirmableSeconds), week.Label())
+		if n := sum.Unconfirmed - sum.Confirmable; n > 0 {
+			text += fmt.Sprintf(" %s without a project stay open until you pick one.", plural(n, "entry", "entries"))
+		}
+		b.Confirm = confirmDialog("Confirm the whole week?", text, "Confirm all", "Cancel")
 		els = append(els, b)
 	}
 	els = append(els, openTogglButton())
@@ -220,6 +222,10 @@ func entrySection(e model.Entry, choices []choice) *slack.SectionBlock {
 	switch {
 	case sel != nil:
 		s.Accessory = slack.NewAccessory(sel)
+	case !e.Allocated():
+		// Nothing to pick from here and nothing to confirm yet (time
+		// without a project cannot be confirmed): say where to fix it.
+		s.Text.Text += "\n_Set its project in Toggl: there is no active project to pick here._"
 	case e.Status != model.StatusConfirmed:
 		label := "Confirm"
 		if e.Status == model.StatusChanged {

@@ -81,6 +81,8 @@ func toSummary(s storage.WeekSummary) blocks.Summary {
 		Unconfirmed:        s.Entries - s.Confirmed,
 		UnconfirmedSeconds: s.Seconds - s.ConfirmedSeconds,
 		Unallocated:        s.Unallocated,
+		Confirmable:        s.Entries - s.Confirmed - s.Unallocated,
+		ConfirmableSeconds: s.Seconds - s.ConfirmedSeconds - s.UnallocatedSeconds,
 		Billable:           billable,
 	}
 }
