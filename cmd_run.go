@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -19,7 +20,7 @@ func runCommand() command {
 			if err := parseFlags(flag.NewFlagSet("run", flag.ContinueOnError), args); err != nil {
 				return err
 			}
-			e.log.Info("starting tally", zap.String("version", version))
+			e.log.Info("starting tally", zap.String("version", version), zap.Strings("config", strings.Split(strings.TrimSpace(e.cfg.String()), "\n")))
 			a, err := newApp(ctx, e.cfg, e.log)
 			if err != nil {
 				return err

@@ -154,3 +154,17 @@ func TestStringMasksSecrets(t *testing.T) {
 		t.Errorf("String() lost the shape:\n%s", s)
 	}
 }
+
+func TestStringListsEveryVariable(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(valid()), All)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.String()
+	for _, v := range Vars {
+		if !strings.Contains(s, v.Name+"=") {
+			t.Errorf("String() lacks %s", v.Name)
+		}
+	}
+}
