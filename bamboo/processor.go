@@ -19,7 +19,7 @@ type ProcessorOptions struct {
 	MaxAttempts int           // attempts before a row is parked; default 8
 	BaseBackoff time.Duration // first retry delay, doubled per attempt with jitter; default 30s
 	MaxBackoff  time.Duration // default 1h
-	Lease       time.Duration // how long a claimed row is reserved; default 5m
+	Lease       time.Duration // how long a claimed row is reserved; default 2m (work on a row is idempotent, so a lease that runs out early costs a repeat, never a loss)
 	Now         func() time.Time
 	Slack       SlackLookup   // optional: Slack identity of new hires
 	Cache       EmployeeCache // optional: told about every employee change
@@ -58,7 +58,7 @@ func NewProcessor(db *storage.DB, src EmployeeSource, s Settings, opts Processor
 		opts.MaxBackoff = time.Hour
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = 5 * time.Minute
+		opts.Lease = 2 * time.Minute
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

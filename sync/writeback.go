@@ -28,7 +28,7 @@ type WritebackOptions struct {
 	ConfirmedTag string
 	BatchSize    int           // rows claimed at a time (default 500)
 	MaxBatches   int           // batches per RunOnce (default 20)
-	Lease        time.Duration // how long a claim hides rows from other workers (default 5 min)
+	Lease        time.Duration // how long a claim hides rows from other workers (default 2 min; the writes are idempotent)
 	MaxAttempts  int           // attempts before a failing row is parked (default 12)
 	RetryBase    time.Duration // first retry delay (default 30 s), jittered, doubling
 	RetryMax     time.Duration // longest retry delay (default 1 h)
@@ -59,7 +59,7 @@ func NewWriteback(db *storage.DB, api WritebackAPI, opts WritebackOptions) (*Wri
 		opts.MaxBatches = 20
 	}
 	if opts.Lease <= 0 {
-		opts.Lease = 5 * time.Minute
+		opts.Lease = 2 * time.Minute
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 12
