@@ -91,6 +91,6 @@ func (p *postgresOutage) finish(t *testing.T) {
 	accepted, lost, dup := p.load.verify(t)
 	record(t, row{Fault: "Postgres stopped 10 s", Load: fmt.Sprintf("webhook burst: %d signed deliveries (60 hires)", len(p.load.deliveries)),
 		Accepted: accepted, Lost: lost + len(p.load.gaveUp), Duplicated: dup, Recovered: recovered,
-		Note: fmt.Sprintf("all stored %s after restart; %d cut off mid-processing waited out the 5 min claim lease; %s",
+		Note: fmt.Sprintf("all stored %s after restart; %d cut off mid-processing waited out the claim lease; %s",
 			p.stored.Round(100*time.Millisecond), pending, p.load.refusedSummary())})
 }
