@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tallyhq/tally/admin"
+	"github.com/tallyhq/tally/bamboo"
 	"github.com/tallyhq/tally/bot"
 	"github.com/tallyhq/tally/cache"
 	"github.com/tallyhq/tally/commands"
@@ -46,6 +47,7 @@ type app struct {
 	homeActions *home.Actions
 	workers     *workers
 	remind      *remind.Engine
+	bamboo      *bamboo.Client
 	now         func() time.Time
 
 	// noScheduler leaves the scheduled jobs to the caller (tally demo
@@ -119,8 +121,14 @@ func newApp(ctx context.Context, cfg config.Config, log *zap.Logger, opts ...app
 		Now:       func() time.Time { return a.now() },
 		DefaultTZ: defaultTZ,
 	})
+	// One BambooHR client for the inbox worker, the reconciliation and
+	// the reminders' who's-out.
+	a.bamboo, err = bamboo.NewClient(cfg.BambooAPIURL, cfg.BambooAPIKey, bamboo.ClientOptions{Logger: log})
+	if err != nil {
+		return nil, err
+	}
 	a.remind, err = newReminders(cfg, remindDeps{db: a.db, weeks: a.cmds, api: newSlackClient(cfg, 0), log: log, reg: a.reg,
-		now: func() time.Time { return a.now() }})
+		now: func() time.Time { return a.now() }, bamboo: a.bamboo})
 	if err != nil {
 		return nil, err
 	}
@@ -284,11 +292,6 @@ func (r readModel) EmployeeBySlackID(ctx context.Context, slackUserID string) (m
 func (a *app) exportWeek(ctx context.Context, w *bytes.Buffer, week model.Week, employeeIDs []int64) error {
 	_, err := export.Write(ctx, a.db, w, export.Options{From: week.Start, To: week.End(), EmployeeIDs: employeeIDs})
 	return err
-}
-
-// EmployeeByID looks a person up by id (for the reject modal's title).
-func (r readModel) EmployeeByID(ctx context.Context, id int64) (model.Employee, error) {
-	return r.DB.EmployeeByID(ctx, id)
 }
 
 // appOption adjusts how newApp builds the app.

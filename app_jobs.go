@@ -23,15 +23,14 @@ import (
 // and inbox worker, the Toggl sync and write-back, and the scheduler that
 // runs them on one replica at a time.
 type workers struct {
-	bambooClient *bamboo.Client
-	processor    *bamboo.Processor
-	reconciler   *bamboo.Reconciler
-	webhookLn    net.Listener
-	webhookSrv   *http.Server
-	toggl        *toggl.Client
-	engine       *tsync.Engine
-	writeback    *tsync.Writeback
-	scheduler    *schedule.Scheduler
+	processor  *bamboo.Processor
+	reconciler *bamboo.Reconciler
+	webhookLn  net.Listener
+	webhookSrv *http.Server
+	toggl      *toggl.Client
+	engine     *tsync.Engine
+	writeback  *tsync.Writeback
+	scheduler  *schedule.Scheduler
 }
 
 // buildWorkers wires the background components onto a.
@@ -41,19 +40,15 @@ func (a *app) buildWorkers(ctx context.Context) error {
 	a.workers = w
 	var err error
 
-	w.bambooClient, err = bamboo.NewClient(cfg.BambooAPIURL, cfg.BambooAPIKey, bamboo.ClientOptions{Logger: log})
-	if err != nil {
-		return err
-	}
 	settings := bamboo.SettingsFromConfig(cfg)
-	w.processor, err = bamboo.NewProcessor(a.db, w.bambooClient, settings, bamboo.ProcessorOptions{
+	w.processor, err = bamboo.NewProcessor(a.db, a.bamboo, settings, bamboo.ProcessorOptions{
 		Slack: a.slack, Cache: a.employees, Logger: log, Registerer: a.reg,
 		Now: func() time.Time { return a.now() },
 	})
 	if err != nil {
 		return err
 	}
-	w.reconciler = bamboo.NewReconciler(a.db, w.bambooClient, settings, bamboo.ReconcilerOptions{
+	w.reconciler = bamboo.NewReconciler(a.db, a.bamboo, settings, bamboo.ReconcilerOptions{
 		Slack: a.slack, Cache: a.employees, Logger: log, Now: func() time.Time { return a.now() },
 	})
 	handler, err := bamboo.NewWebhookHandler(a.db.Pool, bamboo.WebhookOptions{

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/slack-go/slack"
 
 	"github.com/tallyhq/tally/blocks"
@@ -40,26 +39,18 @@ func seedBulk(b *testing.B, h *harness, people, perWeek, weeks int, week model.W
 		ids[i] = storagetest.AddEmployee(b, h.db, storagetest.SeedEmployee{BambooID: fmt.Sprint(i + 1), Email: fmt.Sprintf("p%d@example.com", i),
 			First: "P", Last: fmt.Sprint(i), SlackUserID: fmt.Sprintf("UB%07d", i), SlackTZ: "UTC", TogglUserID: int64(100000 + i)})
 	}
-	var rows [][]any
-	id := int64(1)
-	for i, emp := range ids {
-		for w := 0; w < weeks; w++ {
-			ws := week.Start.AddDate(0, 0, -7*w)
-			for n := 0; n < perWeek; n++ {
-				start := ws.AddDate(0, 0, n%5).Add(time.Duration(8+n%9) * time.Hour)
-				secs := int64(1800 + (n%4)*900)
-				hash := model.ContentHash(start, secs, 1, 0, "work", true)
-				rows = append(rows, []any{id, int64(100000 + i), emp, int64(1), "work", true, start, start.Add(time.Duration(secs) * time.Second),
-					int32(0), time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC), secs, start, hash})
-				id++
-			}
-		}
-	}
-	_, err := h.db.Pool.CopyFrom(ctx, pgx.Identifier{"time_entries"}, []string{"id", "toggl_user_id", "employee_id", "project_id", "description", "billable",
-		"start_at", "stop_at", "tz_offset_secs", "local_date", "duration_secs", "toggl_updated_at", "content_hash"}, pgx.CopyFromRows(rows))
-	if err != nil {
-		b.Fatalf("copy entries: %v", err)
-	}
+	perPerson := weeks * perWeek
+	storagetest.CopyRows(b, h.db, "time_entries", []string{"id", "toggl_user_id", "employee_id", "project_id", "description", "billable",
+		"start_at", "stop_at", "tz_offset_secs", "local_date", "duration_secs", "toggl_updated_at", "content_hash"}, people*perPerson,
+		func(k int) []any {
+			i, rest := k/perPerson, k%perPerson
+			w, n := rest/perWeek, rest%perWeek
+			start := week.Start.AddDate(0, 0, -7*w+n%5).Add(time.Duration(8+n%9) * time.Hour)
+			secs := int64(1800 + (n%4)*900)
+			hash := model.ContentHash(start, secs, 1, 0, "work", true)
+			return []any{int64(k + 1), int64(100000 + i), ids[i], int64(1), "work", true, start, start.Add(time.Duration(secs) * time.Second),
+				int32(0), time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC), secs, start, hash}
+		})
 	if _, err := h.db.Pool.Exec(ctx, "ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
@@ -145,10 +136,9 @@ func BenchmarkTimesheet400k(b *testing.B) {
 		extra = append(extra, []any{int64(9_000_000 + n), int64(100000), ids[0], "extra", start, start.Add(10 * time.Minute), int32(0),
 			time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC), int64(600), start, hash})
 	}
-	if _, err := h.db.Pool.CopyFrom(ctx, pgx.Identifier{"time_entries"}, []string{"id", "toggl_user_id", "employee_id", "description",
-		"start_at", "stop_at", "tz_offset_secs", "local_date", "duration_secs", "toggl_updated_at", "content_hash"}, pgx.CopyFromRows(extra)); err != nil {
-		b.Fatal(err)
-	}
+	storagetest.CopyRows(b, h.db, "time_entries", []string{"id", "toggl_user_id", "employee_id", "description",
+		"start_at", "stop_at", "tz_offset_secs", "local_date", "duration_secs", "toggl_updated_at", "content_hash"}, len(extra),
+		func(i int) []any { return extra[i] })
 	total := h.count(`SELECT count(*) FROM time_entries`)
 	weekN := h.count(`SELECT count(*) FROM time_entries WHERE employee_id = $1 AND local_date >= $2`, ids[0], week.Start)
 	cmd := slack.SlashCommand{Command: "/timesheet", UserID: "UB0000000", ResponseURL: ""}

@@ -85,7 +85,13 @@ func newRemindEngine(ctx context.Context, cfg config.Config, log *zap.Logger, db
 	}
 	store := readModel{DB: db, employees: cache.NewEmployees(c, db, 5*time.Minute)}
 	h := commands.New(commands.Options{Store: store, Logger: log, DefaultTZ: defTZ})
-	return newReminders(cfg, remindDeps{db: db, weeks: h, api: newSlackClient(cfg, 0), log: log, reg: reg, now: time.Now})
+	deps := remindDeps{db: db, weeks: h, api: newSlackClient(cfg, 0), log: log, reg: reg, now: time.Now}
+	if cfg.BambooAPIKey != "" && cfg.BambooAPIURL != "" {
+		if deps.bamboo, err = bamboo.NewClient(cfg.BambooAPIURL, cfg.BambooAPIKey, bamboo.ClientOptions{Logger: log}); err != nil {
+			return nil, err
+		}
+	}
+	return newReminders(cfg, deps)
 }
 
 // bambooTimeOff adapts BambooHR's who's-out to the reminder engine.

@@ -231,23 +231,15 @@ func (d *demo) shutdown() {
 			d.printf("warning: tally stopped with an error: %v\n", err)
 		}
 	}
-	for _, c := range []interface{ Close() }{d.slack, d.bamboo, d.toggl} {
-		if c != nil && !isNilCloser(c) {
-			c.Close()
-		}
+	if d.slack != nil {
+		d.slack.Close()
 	}
-}
-
-func isNilCloser(c interface{ Close() }) bool {
-	switch v := c.(type) {
-	case *sandbox.Slack:
-		return v == nil
-	case *sandbox.Bamboo:
-		return v == nil
-	case *sandbox.Toggl:
-		return v == nil
+	if d.bamboo != nil {
+		d.bamboo.Close()
 	}
-	return false
+	if d.toggl != nil {
+		d.toggl.Close()
+	}
 }
 
 func lookupFromMap(m map[string]string) config.LookupFunc {

@@ -25,9 +25,9 @@ func TestManagerHomeActions(t *testing.T) {
 	if _, err := h.slack.BlockAction(h.ctx(), "U10", sandbox.BlockActionSpec{ActionID: blocks.ActionHomeScope, Home: true}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the subtree view", func() bool {
+	eventually(t, "the whole-organisation view", func() bool {
 		v := h.slack.HomeViews("U10")
-		return len(v) >= 2 && strings.Contains(string(v[len(v)-1]), "whole organisation") || strings.Contains(string(v[len(v)-1]), "subtree")
+		return strings.Contains(string(v[len(v)-1]), "Team · ") && strings.Contains(string(v[len(v)-1]), "· whole organisation")
 	})
 
 	// Nudge Ada: she gets her week again; a second nudge the same day is refused.

@@ -22,27 +22,39 @@ import (
 // as /timesheet; a week fully confirmed and allocated needs no reminder.
 func weekRenderer(db *storage.DB, weeks *commands.Handler) remind.RenderFunc {
 	return func(ctx context.Context, id int64, week model.Week) ([]slack.Block, string, bool, string, error) {
-		emp, err := db.EmployeeByID(ctx, id)
+		in, needs, reason, err := weekToRemind(ctx, db, weeks, id, week)
 		if err != nil {
 			return nil, "", false, "", err
-		}
-		in, err := weeks.WeekInput(ctx, emp, week)
-		if err != nil {
-			return nil, "", false, "", err
-		}
-		view := blocks.WeekView(in, blocks.MaxMessageBlocks)
-		s := blocks.Summarize(in.Entries)
-		if s.Entries > 0 && s.Unconfirmed == 0 && s.Unallocated == 0 {
-			// The view is still returned: a sent DM is redrawn with it
-			// once the person has confirmed everything.
-			return view, fmt.Sprintf("Your week %s is confirmed", week.Label()), false, "week confirmed and allocated", nil
 		}
 		text := fmt.Sprintf("Please confirm your hours for %s", week.Label())
-		if s.Entries == 0 {
+		switch {
+		case !needs:
+			// The view is still returned: a sent DM is redrawn with it
+			// once the person has confirmed everything.
+			text = fmt.Sprintf("Your week %s is confirmed", week.Label())
+		case len(in.Entries) == 0:
 			text = fmt.Sprintf("Nothing logged for %s", week.Label())
 		}
-		return view, text, true, "", nil
+		return blocks.WeekView(in, blocks.MaxMessageBlocks), text, needs, reason, nil
 	}
+}
+
+// weekToRemind loads a person's week and says whether it still needs them:
+// unconfirmed or unallocated time, or nothing logged at all.
+func weekToRemind(ctx context.Context, db *storage.DB, weeks *commands.Handler, id int64, week model.Week) (blocks.WeekInput, bool, string, error) {
+	emp, err := db.EmployeeByID(ctx, id)
+	if err != nil {
+		return blocks.WeekInput{}, false, "", err
+	}
+	in, err := weeks.WeekInput(ctx, emp, week)
+	if err != nil {
+		return blocks.WeekInput{}, false, "", err
+	}
+	s := blocks.Summarize(in.Entries)
+	if s.Entries > 0 && s.Unconfirmed == 0 && s.Unallocated == 0 {
+		return in, false, "week confirmed and allocated", nil
+	}
+	return in, true, "", nil
 }
 
 // digestRenderer builds a manager's Monday digest: the open items of their
@@ -62,11 +74,11 @@ func digestRenderer(db *storage.DB, weeks *commands.Handler) remind.RenderFunc {
 			if !r.Active {
 				continue
 			}
-			wi, err := weeks.WeekInput(ctx, r, week)
+			entries, err := weeks.WeekEntries(ctx, r, week)
 			if err != nil {
 				return nil, "", false, "", err
 			}
-			s := blocks.Summarize(wi.Entries)
+			s := blocks.Summarize(entries)
 			if s.Entries > 0 && s.UnconfirmedSeconds == 0 && s.UnallocatedSeconds == 0 {
 				continue
 			}
@@ -81,22 +93,12 @@ func digestRenderer(db *storage.DB, weeks *commands.Handler) remind.RenderFunc {
 }
 
 // nudgeRenderer builds the week a manager's Nudge sends again, saying who
-// asked; nudges are sent even for a week with nothing open only if the
-// person has logged nothing (like the Friday DM).
+// asked; like the Friday DM, a week with nothing open is not sent.
 func nudgeRenderer(db *storage.DB, weeks *commands.Handler, isHR func(string) bool) func(context.Context, int64, model.Week, string) ([]slack.Block, string, bool, string, error) {
-	week := weekRenderer(db, weeks)
 	return func(ctx context.Context, id int64, w model.Week, actor string) ([]slack.Block, string, bool, string, error) {
-		_, _, needs, reason, err := week(ctx, id, w)
+		in, needs, reason, err := weekToRemind(ctx, db, weeks, id, w)
 		if err != nil || !needs {
 			return nil, "", needs, reason, err
-		}
-		emp, err := db.EmployeeByID(ctx, id)
-		if err != nil {
-			return nil, "", false, "", err
-		}
-		in, err := weeks.WeekInput(ctx, emp, w)
-		if err != nil {
-			return nil, "", false, "", err
 		}
 		who := "Your manager"
 		if m, err := db.EmployeeBySlackID(ctx, actor); err == nil {
@@ -116,6 +118,8 @@ type remindDeps struct {
 	log   *zap.Logger
 	reg   prometheus.Registerer
 	now   func() time.Time
+	// bamboo answers who's out; nil when BambooHR is not configured.
+	bamboo *bamboo.Client
 }
 
 // newReminders builds the reminder engine. The Slack client must not retry
@@ -142,12 +146,8 @@ func newReminders(cfg config.Config, d remindDeps) (*remind.Engine, error) {
 		MessagesPerMin: cfg.SlackMessagesPerMin, HRAdmins: cfg.HRAdminSlackIDs, Instance: cfg.InstanceID,
 		Now: d.now, Log: d.log, Registerer: d.reg,
 	}
-	if cfg.BambooAPIKey != "" && cfg.BambooAPIURL != "" {
-		client, err := bamboo.NewClient(cfg.BambooAPIURL, cfg.BambooAPIKey, bamboo.ClientOptions{Logger: d.log})
-		if err != nil {
-			return nil, err
-		}
-		opts.TimeOff = bambooTimeOff{client}
+	if d.bamboo != nil {
+		opts.TimeOff = bambooTimeOff{d.bamboo}
 	} else {
 		d.log.Warn("BambooHR is not configured: time off is not checked before reminding")
 	}

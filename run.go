@@ -79,7 +79,6 @@ func run(ctx context.Context, args []string, lookup config.LookupFunc, stdout, s
 	var cmd *command
 	for _, c := range subcommands() {
 		if c.name == args[0] {
-			c := c
 			cmd = &c
 			break
 		}

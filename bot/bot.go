@@ -136,8 +136,7 @@ func (b *Bot) CheckAuth(ctx context.Context) (*slack.AuthTestResponse, error) {
 	defer cancel()
 	resp, err := b.api.AuthTestContext(ctx)
 	if err != nil {
-		var se slack.SlackErrorResponse
-		if errors.As(err, &se) || isAuthError(err) {
+		if isAuthError(err) {
 			return nil, fmt.Errorf("%w: %s", ErrInvalidAuth, err.Error())
 		}
 		return nil, fmt.Errorf("slack auth.test: %w", err)
@@ -145,8 +144,15 @@ func (b *Bot) CheckAuth(ctx context.Context) (*slack.AuthTestResponse, error) {
 	return resp, nil
 }
 
+// isAuthError reports whether Slack refused the token itself (retrying
+// will not help), as opposed to a rate limit or an outage.
 func isAuthError(err error) bool {
-	switch err.Error() {
+	code := err.Error()
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		code = se.Err
+	}
+	switch code {
 	case "invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired":
 		return true
 	}

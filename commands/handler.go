@@ -124,11 +124,21 @@ func (h *Handler) WeekBlocks(ctx context.Context, emp model.Employee, week model
 // busy week's message small (recent projects come first anyway).
 const pickerOptions = 30
 
-// WeekInput loads what the week view of a person shows.
-func (h *Handler) WeekInput(ctx context.Context, emp model.Employee, week model.Week) (blocks.WeekInput, error) {
+// WeekEntries loads a person's entries of a week, for summaries that need
+// no project picker.
+func (h *Handler) WeekEntries(ctx context.Context, emp model.Employee, week model.Week) ([]model.Entry, error) {
 	entries, err := h.store.WeekEntries(ctx, emp.ID, week)
 	if err != nil {
-		return blocks.WeekInput{}, unavailable(err)
+		return nil, unavailable(err)
+	}
+	return entries, nil
+}
+
+// WeekInput loads what the week view of a person shows.
+func (h *Handler) WeekInput(ctx context.Context, emp model.Employee, week model.Week) (blocks.WeekInput, error) {
+	entries, err := h.WeekEntries(ctx, emp, week)
+	if err != nil {
+		return blocks.WeekInput{}, err
 	}
 	in := blocks.WeekInput{Week: week, Person: emp.Name(), Entries: entries}
 	needsPicker := false

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tallyhq/tally/export"
 	"github.com/tallyhq/tally/storage"
 	"github.com/tallyhq/tally/storage/storagetest"
@@ -59,17 +57,7 @@ func seedMonth(b *testing.B, db *storage.DB) {
 	b.Helper()
 	ctx := context.Background()
 	copyRows := func(table string, cols []string, n int, row func(i int) []any) {
-		b.Helper()
-		i := 0
-		if _, err := db.Pool.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
-			if i == n {
-				return nil, nil
-			}
-			i++
-			return row(i - 1), nil
-		})); err != nil {
-			b.Fatalf("copy %s: %v", table, err)
-		}
+		storagetest.CopyRows(b, db, table, cols, n, row)
 	}
 	copyRows("employees", []string{"id", "bamboo_id", "email", "display_name", "toggl_user_id"}, benchPeople, func(i int) []any {
 		return []any{int64(i + 1), "p" + strconv.Itoa(i), fmt.Sprintf("p%d@example.com", i), fmt.Sprintf("Person %05d", i), int64(100000 + i)}

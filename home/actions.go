@@ -96,7 +96,7 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 			return a.tell(user, errNotAllowed), true, nil
 		}
 		name := ""
-		if e, err := a.pub.opts.Employees.(employeeByID).EmployeeByID(ctx, empID); err == nil {
+		if e, err := a.pub.opts.Data.EmployeeByID(ctx, empID); err == nil {
 			name = e.Name()
 		}
 		// The trigger_id is valid for 3 s: open the modal before the ack.
@@ -199,11 +199,6 @@ func (a *Actions) HandleViewSubmission(ctx context.Context, cb slack.Interaction
 		}
 		a.refresh(ctx, user, State{Week: week.String()})
 	}, true, nil
-}
-
-// employeeByID is the lookup the reject modal's title needs.
-type employeeByID interface {
-	EmployeeByID(ctx context.Context, id int64) (model.Employee, error)
 }
 
 func (a *Actions) name(ctx context.Context, slackUserID string) string {

@@ -25,6 +25,7 @@ type ViewPublisher interface {
 // Weeks loads what a week view shows (commands.Handler implements it).
 type Weeks interface {
 	WeekInput(ctx context.Context, emp model.Employee, week model.Week) (blocks.WeekInput, error)
+	WeekEntries(ctx context.Context, emp model.Employee, week model.Week) ([]model.Entry, error)
 }
 
 // Employees finds the person behind a Slack user.
@@ -120,28 +121,31 @@ func (p *Publisher) build(ctx context.Context, userID string, st State) (slack.H
 		}
 	}
 	week := st.week(current)
-	this, err := p.opts.Weeks.WeekInput(ctx, emp, current)
+	// The shown week needs its picker options; the two summary cards need
+	// only entries.
+	shownIn, err := p.opts.Weeks.WeekInput(ctx, emp, week)
 	if err != nil {
 		return slack.HomeTabViewRequest{}, err
 	}
-	last, err := p.opts.Weeks.WeekInput(ctx, emp, current.Prev())
-	if err != nil {
-		return slack.HomeTabViewRequest{}, err
-	}
-	shownIn := this
-	switch week {
-	case current:
-	case current.Prev():
-		shownIn = last
-	default:
-		if shownIn, err = p.opts.Weeks.WeekInput(ctx, emp, week); err != nil {
-			return slack.HomeTabViewRequest{}, err
+	summary := func(w model.Week) (blocks.Summary, error) {
+		if w == week {
+			return blocks.Summarize(shownIn.Entries), nil
 		}
+		entries, err := p.opts.Weeks.WeekEntries(ctx, emp, w)
+		return blocks.Summarize(entries), err
+	}
+	this, err := summary(current)
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
+	}
+	last, err := summary(current.Prev())
+	if err != nil {
+		return slack.HomeTabViewRequest{}, err
 	}
 	v := blocks.DeveloperHome(blocks.DeveloperHomeInput{
 		Current:  current,
-		ThisWeek: blocks.Summarize(this.Entries),
-		LastWeek: blocks.Summarize(last.Entries),
+		ThisWeek: this,
+		LastWeek: last,
 		Shown:    shownIn,
 	})
 	v.PrivateMetadata = State{Week: week.String()}.encode()

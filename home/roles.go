@@ -16,6 +16,7 @@ import (
 
 // Data is the read model the manager and HR homes use (*storage.DB).
 type Data interface {
+	EmployeeByID(ctx context.Context, id int64) (model.Employee, error)
 	HasReports(ctx context.Context, employeeID int64) (bool, error)
 	TeamSummaries(ctx context.Context, employeeIDs []int64, week model.Week) ([]storage.WeekSummary, error)
 	HoursByDay(ctx context.Context, employeeIDs []int64, week model.Week) ([7]int64, error)

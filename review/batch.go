@@ -2,7 +2,6 @@ package review
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	gosync "sync"
 	"time"
@@ -152,7 +151,7 @@ func (b *confirmBatcher) write(ctx context.Context, batch []*confirmReq) {
 			map[string]any{"reason": "not the owner", "hash": r.hash}, errNotYours)
 	}
 	for _, r := range batch {
-		if r.err != nil && !errors.As(r.err, new(*StaleError)) && model.ErrorCodeOf(r.err) == model.EInternal {
+		if r.err != nil && model.ErrorCodeOf(r.err) == model.EInternal {
 			b.s.log.Warn("confirm failed", zap.Int64("entry", r.entryID), zap.Error(r.err))
 		}
 		close(r.done)

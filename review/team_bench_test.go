@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/review"
 	"github.com/tallyhq/tally/storage"
@@ -24,17 +22,7 @@ func benchSeed(b *testing.B, db *storage.DB, people, weeks, perWeek int, last mo
 	b.Helper()
 	ctx := context.Background()
 	copyRows := func(table string, cols []string, n int, row func(i int) []any) {
-		b.Helper()
-		i := 0
-		if _, err := db.Pool.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
-			if i == n {
-				return nil, nil
-			}
-			i++
-			return row(i - 1), nil
-		})); err != nil {
-			b.Fatalf("copy %s: %v", table, err)
-		}
+		storagetest.CopyRows(b, db, table, cols, n, row)
 	}
 	copyRows("employees", []string{"id", "bamboo_id", "email", "display_name", "supervisor_bamboo_id", "slack_user_id", "toggl_user_id"}, people,
 		func(i int) []any {

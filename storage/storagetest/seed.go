@@ -2,6 +2,8 @@ package storagetest
 
 import (
 	"context"
+
+	"github.com/jackc/pgx/v5"
 	"testing"
 	"time"
 
@@ -97,5 +99,22 @@ func AddEntry(t testing.TB, db *storage.DB, e SeedEntry) {
 		e.Start.Add(time.Duration(e.Seconds)*time.Second), offset, local, e.Seconds, hash)
 	if err != nil {
 		t.Fatalf("seed entry: %v", err)
+	}
+}
+
+// CopyRows streams n rows made by row into table with COPY, without holding
+// them all in memory: benchmarks seed hundreds of thousands of rows.
+func CopyRows(tb testing.TB, db *storage.DB, table string, cols []string, n int, row func(i int) []any) {
+	tb.Helper()
+	i := 0
+	_, err := db.Pool.CopyFrom(context.Background(), pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+		if i == n {
+			return nil, nil
+		}
+		i++
+		return row(i - 1), nil
+	}))
+	if err != nil {
+		tb.Fatalf("copy %s: %v", table, err)
 	}
 }
