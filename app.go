@@ -77,7 +77,7 @@ func newApp(ctx context.Context, cfg config.Config, log *zap.Logger, opts ...app
 	if err != nil {
 		return nil, err
 	}
-	a.reg.MustRegister(storage.NewPoolCollector(a.db.Pool))
+	a.reg.MustRegister(storage.NewPoolCollector(a.db))
 	res, err := a.db.Migrate(ctx)
 	if err != nil {
 		return nil, err

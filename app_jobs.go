@@ -51,7 +51,7 @@ func (a *app) buildWorkers(ctx context.Context) error {
 	w.reconciler = bamboo.NewReconciler(a.db, a.bamboo, settings, bamboo.ReconcilerOptions{
 		Slack: a.slack, Cache: a.employees, Logger: log, Now: func() time.Time { return a.now() },
 	})
-	handler, err := bamboo.NewWebhookHandler(a.db.Pool, bamboo.WebhookOptions{
+	handler, err := bamboo.NewWebhookHandler(a.db, bamboo.WebhookOptions{
 		Secret: []byte(cfg.BambooWebhookSecret), Insecure: cfg.BambooWebhookInsecure && cfg.BambooWebhookSecret == "",
 		OnStored: w.processor.Wake, Logger: log, Registerer: a.reg,
 		Now: func() time.Time { return a.now() },
@@ -111,7 +111,7 @@ func (a *app) buildWorkers(ctx context.Context) error {
 		}},
 		{Name: "approvals.notify", Schedule: schedule.Every(time.Minute), Run: a.notifyChangedAfterApproval},
 		{Name: "jobs.prune", Schedule: schedule.MustCron("15 3 * * *"), Run: func(ctx context.Context) error {
-			n, err := storage.PruneJobClaims(ctx, a.db.Pool, a.now().AddDate(0, 0, -30))
+			n, err := storage.PruneJobClaims(ctx, a.db, a.now().AddDate(0, 0, -30))
 			if err == nil && n > 0 {
 				a.log.Info("pruned job claims", zap.Int64("rows", n))
 			}

@@ -18,7 +18,7 @@ func seedTeam(t *testing.T, h *harness) {
 	storagetest.AddEmployee(t, h.db, storagetest.SeedEmployee{BambooID: "10", Email: "grace@example.com", First: "Grace", Last: "Hopper", SlackUserID: "U10", SlackTZ: "Europe/Berlin"})
 	storagetest.AddEmployee(t, h.db, storagetest.SeedEmployee{BambooID: "20", Email: "linus@example.com", First: "Linus", Last: "T", SlackUserID: "U20", SlackTZ: "Europe/Helsinki"})
 	storagetest.AddEmployee(t, h.db, storagetest.SeedEmployee{BambooID: "21", Email: "ken@example.com", First: "Ken", Last: "T", SlackUserID: "U21", SupervisorID: "20"})
-	if _, err := h.db.Pool.Exec(h.ctx(), `UPDATE employees SET supervisor_bamboo_id = '10' WHERE bamboo_id IN ('1', '2')`); err != nil {
+	if _, err := h.db.Exec(h.ctx(), `UPDATE employees SET supervisor_bamboo_id = '10' WHERE bamboo_id IN ('1', '2')`); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []struct{ id, email string }{{"U10", "grace@example.com"}, {"U20", "linus@example.com"}, {"UHR0001", "hr@example.com"}} {
@@ -35,7 +35,7 @@ func TestManagerApprovesAndRejectsFromHome(t *testing.T) {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	week := model.WeekOf(now.In(berlin))
 	var adaID int64
-	if err := h.db.Pool.QueryRow(h.ctx(), `SELECT id FROM employees WHERE slack_user_id = 'U1'`).Scan(&adaID); err != nil {
+	if err := h.db.QueryRow(h.ctx(), `SELECT id FROM employees WHERE slack_user_id = 'U1'`).Scan(&adaID); err != nil {
 		t.Fatal(err)
 	}
 	value := blocks.PersonWeekValue(adaID, week)
@@ -59,7 +59,7 @@ func TestManagerApprovesAndRejectsFromHome(t *testing.T) {
 	eventually(t, "the refusal DM", func() bool { return len(h.slack.DMs("U10")) > 0 })
 
 	// Ada assigns the project and confirms; then Grace approves.
-	if _, err := h.db.Pool.Exec(h.ctx(), `UPDATE time_entries SET project_id = 7 WHERE id = 1003`); err != nil {
+	if _, err := h.db.Exec(h.ctx(), `UPDATE time_entries SET project_id = 7 WHERE id = 1003`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.slack.SlashCommand(h.ctx(), "U1", "/confirm-all", ""); err != nil {
@@ -156,7 +156,7 @@ func TestHRHomeAndSelfApproval(t *testing.T) {
 	})
 	// Grace tries to approve her own week with a forged value.
 	var graceID int64
-	if err := h.db.Pool.QueryRow(h.ctx(), `SELECT id FROM employees WHERE slack_user_id = 'U10'`).Scan(&graceID); err != nil {
+	if err := h.db.QueryRow(h.ctx(), `SELECT id FROM employees WHERE slack_user_id = 'U10'`).Scan(&graceID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.slack.SendEnvelope(h.ctx(), "interactive", forgedApprove("U10", blocks.PersonWeekValue(graceID, model.WeekOf(time.Now()))), false); err != nil {

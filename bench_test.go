@@ -51,7 +51,7 @@ func seedBulk(b *testing.B, h *harness, people, perWeek, weeks int, week model.W
 			return []any{int64(k + 1), int64(100000 + i), ids[i], int64(1), "work", true, start, start.Add(time.Duration(secs) * time.Second),
 				int32(0), time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC), secs, start, hash}
 		})
-	if _, err := h.db.Pool.Exec(ctx, "ANALYZE"); err != nil {
+	if _, err := h.db.Exec(ctx, "ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
 	return ids
@@ -83,11 +83,11 @@ func BenchmarkConfirmClicks(b *testing.B) {
 		}
 		m := h.slack.Ephemerals(user)[0]
 		var hash string
-		if err := h.db.Pool.QueryRow(ctx, `SELECT content_hash FROM time_entries WHERE employee_id = $1`, ids[i]).Scan(&hash); err != nil {
+		if err := h.db.QueryRow(ctx, `SELECT content_hash FROM time_entries WHERE employee_id = $1`, ids[i]).Scan(&hash); err != nil {
 			b.Fatal(err)
 		}
 		var entry int64
-		_ = h.db.Pool.QueryRow(ctx, `SELECT id FROM time_entries WHERE employee_id = $1`, ids[i]).Scan(&entry)
+		_ = h.db.QueryRow(ctx, `SELECT id FROM time_entries WHERE employee_id = $1`, ids[i]).Scan(&entry)
 		cs = append(cs, click{user, blocks.EntryValue(entry, hash), m.Channel, m.TS})
 	}
 	b.ResetTimer()
@@ -197,12 +197,12 @@ func BenchmarkManagerHome(b *testing.B) {
 	ids := seedBulk(b, h, 2000, 8, 25, week)
 	ctx := context.Background()
 	// Person 0 manages 20 leads, who manage 9 people each: 200 people.
-	if _, err := h.db.Pool.Exec(ctx, `UPDATE employees SET supervisor_bamboo_id = '1' WHERE id = ANY($1)`, ids[1:21]); err != nil {
+	if _, err := h.db.Exec(ctx, `UPDATE employees SET supervisor_bamboo_id = '1' WHERE id = ANY($1)`, ids[1:21]); err != nil {
 		b.Fatal(err)
 	}
 	for l := 0; l < 20; l++ {
 		lead := fmt.Sprint(l + 2) // bamboo ids are 1-based
-		if _, err := h.db.Pool.Exec(ctx, `UPDATE employees SET supervisor_bamboo_id = $1 WHERE id = ANY($2)`, lead, ids[21+l*9:30+l*9]); err != nil {
+		if _, err := h.db.Exec(ctx, `UPDATE employees SET supervisor_bamboo_id = $1 WHERE id = ANY($2)`, lead, ids[21+l*9:30+l*9]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -64,7 +64,7 @@ func TestExportCommandWritesFile(t *testing.T) {
 		        (8, 11, 1, 1, true, '2026-11-04 09:00Z', '2026-11-04 10:00Z', '2026-11-04', 3600, now(), 'h8')`,
 		`INSERT INTO confirmations (entry_id, employee_id, content_hash, slack_user_id) VALUES (7, 1, 'h7', 'U1')`,
 	} {
-		if _, err := db.Pool.Exec(ctx, sql); err != nil {
+		if _, err := db.Exec(ctx, sql); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -29,7 +29,7 @@ func TestRemindCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO employees (bamboo_id, email, display_name, slack_user_id, slack_tz, active)
+	if _, err := db.Exec(ctx, `INSERT INTO employees (bamboo_id, email, display_name, slack_user_id, slack_tz, active)
 		VALUES ('1', 'ada@example.com', 'Ada', 'UREM1', 'Europe/Berlin', true),
 		       ('2', 'bob@example.com', 'Bob', 'UREM2', 'UTC', true),
 		       ('3', 'cy@example.com', 'Cy', NULL, '', true)`); err != nil {

@@ -44,7 +44,7 @@ func rosterCommand() command {
 				fmt.Fprintf(e.stdout, "reconciled %d employees: %d created, %d updated, %d deleted, %d rate changes, %d Slack and %d Toggl identities changed (%s)\n",
 					rep.Employees, rep.Created, rep.Updated, rep.Deleted, rep.RatesWritten, rep.SlackChanged, rep.TogglChanged, rep.Duration.Round(1e6))
 			}
-			problems, err := storage.ListRosterProblems(ctx, db.Pool, false)
+			problems, err := storage.ListRosterProblems(ctx, db, false)
 			if err != nil {
 				return err
 			}

@@ -147,11 +147,11 @@ func syncProgress(e *env) (func(tsync.Progress), func()) {
 }
 
 func printSyncStatus(ctx context.Context, e *env, db *storage.DB) error {
-	runs, err := storage.RecentSyncRuns(ctx, db.Pool, 20)
+	runs, err := storage.RecentSyncRuns(ctx, db, 20)
 	if err != nil {
 		return err
 	}
-	pending, parked, err := storage.OutboxCounts(ctx, db.Pool)
+	pending, parked, err := storage.OutboxCounts(ctx, db)
 	if err != nil {
 		return err
 	}

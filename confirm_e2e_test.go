@@ -24,7 +24,7 @@ func lastEphemeral(t *testing.T, h *harness, user string) sandbox.SlackMessage {
 func (h *harness) count(sql string, args ...any) int {
 	h.t.Helper()
 	var n int
-	if err := h.db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := h.db.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		h.t.Fatalf("count %q: %v", sql, err)
 	}
 	return n
@@ -33,7 +33,7 @@ func (h *harness) count(sql string, args ...any) int {
 func entryHash(t *testing.T, h *harness, id int64) string {
 	t.Helper()
 	var hash string
-	if err := h.db.Pool.QueryRow(context.Background(), `SELECT content_hash FROM time_entries WHERE id = $1`, id).Scan(&hash); err != nil {
+	if err := h.db.QueryRow(context.Background(), `SELECT content_hash FROM time_entries WHERE id = $1`, id).Scan(&hash); err != nil {
 		t.Fatal(err)
 	}
 	return hash

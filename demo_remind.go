@@ -63,7 +63,7 @@ func (d *demo) stageReminders(ctx context.Context) error {
 // zonesReminded lists the time zones whose DMs went out since the last
 // call (seen holds the counts per zone so far).
 func (d *demo) zonesReminded(ctx context.Context, seen map[string]int) (string, error) {
-	rows, err := d.app.db.Pool.Query(ctx, `
+	rows, err := d.app.db.Query(ctx, `
 		SELECT coalesce(nullif(e.slack_tz, ''), 'default'), count(*)
 		FROM reminders r JOIN employees e ON e.id = r.employee_id
 		WHERE r.kind = 'weekly' AND r.period = $1 AND r.status = 'sent'

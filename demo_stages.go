@@ -106,7 +106,7 @@ func (d *demo) stageRoster(ctx context.Context) error {
 		return err
 	}
 	var active, contractors, managers, slackOK int
-	err = d.app.db.Pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE active), count(*) FILTER (WHERE active AND is_contractor),
+	err = d.app.db.QueryRow(ctx, `SELECT count(*) FILTER (WHERE active), count(*) FILTER (WHERE active AND is_contractor),
 		count(DISTINCT supervisor_bamboo_id) FILTER (WHERE supervisor_bamboo_id <> ''), count(*) FILTER (WHERE active AND slack_user_id IS NOT NULL)
 		FROM employees WHERE deleted_at IS NULL`).Scan(&active, &contractors, &managers, &slackOK)
 	if err != nil {
@@ -125,7 +125,7 @@ func (d *demo) waitInboxDrained(ctx context.Context, n int) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		var total, pending int
-		if err := d.app.db.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE status = 'pending') FROM webhook_inbox`).Scan(&total, &pending); err != nil {
+		if err := d.app.db.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE status = 'pending') FROM webhook_inbox`).Scan(&total, &pending); err != nil {
 			return err
 		}
 		if total >= n && pending == 0 {
@@ -184,7 +184,7 @@ func (d *demo) stageSync(ctx context.Context) error {
 
 func (d *demo) unallocatedShare(ctx context.Context) (float64, error) {
 	var unalloc, total float64
-	err := d.app.db.Pool.QueryRow(ctx, `SELECT coalesce(sum(duration_secs) FILTER (WHERE project_id IS NULL), 0), coalesce(sum(duration_secs), 0)
+	err := d.app.db.QueryRow(ctx, `SELECT coalesce(sum(duration_secs) FILTER (WHERE project_id IS NULL), 0), coalesce(sum(duration_secs), 0)
 		FROM time_entries WHERE deleted_at IS NULL AND local_date BETWEEN $1 AND $2`, d.week.Start, d.week.End()).Scan(&unalloc, &total)
 	return share(unalloc, total), err
 }
@@ -288,7 +288,7 @@ func (d *demo) assignAllProjects(ctx context.Context, slackID string) (int, erro
 
 // activeDevelopers are the developers still employed and linked to Slack.
 func (d *demo) activeDevelopers(ctx context.Context) []sandbox.BambooPerson {
-	rows, err := d.app.db.Pool.Query(ctx, `SELECT bamboo_id FROM employees WHERE active AND deleted_at IS NULL AND slack_user_id IS NOT NULL AND toggl_user_id IS NOT NULL`)
+	rows, err := d.app.db.Query(ctx, `SELECT bamboo_id FROM employees WHERE active AND deleted_at IS NULL AND slack_user_id IS NOT NULL AND toggl_user_id IS NOT NULL`)
 	if err != nil {
 		return nil
 	}
@@ -320,7 +320,7 @@ func (d *demo) stageWriteback(ctx context.Context) error {
 		}
 		total += n
 		var pending int
-		if err := d.app.db.Pool.QueryRow(ctx, `SELECT count(*) FROM toggl_outbox WHERE status = 'pending'`).Scan(&pending); err != nil {
+		if err := d.app.db.QueryRow(ctx, `SELECT count(*) FROM toggl_outbox WHERE status = 'pending'`).Scan(&pending); err != nil {
 			return err
 		}
 		if pending == 0 {
@@ -362,7 +362,7 @@ func (d *demo) stageApprovals(ctx context.Context) error {
 		if !m.Manager {
 			continue
 		}
-		rows, err := d.app.db.Pool.Query(ctx, `
+		rows, err := d.app.db.Query(ctx, `
 			SELECT e.id, bool_and(c.id IS NOT NULL) AND count(te.id) > 0
 			FROM employees e
 			JOIN time_entries te ON te.employee_id = e.id AND te.deleted_at IS NULL AND te.local_date BETWEEN $2 AND $3
@@ -480,7 +480,7 @@ func (d *demo) waitHome(ctx context.Context, userID string, n int) ([]slack.Bloc
 // lastDMTo returns the newest DM tally sent to an employee.
 func (d *demo) lastDMTo(ctx context.Context, employeeID int64) ([]slack.Block, bool) {
 	var slackID string
-	if err := d.app.db.Pool.QueryRow(ctx, `SELECT coalesce(slack_user_id, '') FROM employees WHERE id = $1`, employeeID).Scan(&slackID); err != nil || slackID == "" {
+	if err := d.app.db.QueryRow(ctx, `SELECT coalesce(slack_user_id, '') FROM employees WHERE id = $1`, employeeID).Scan(&slackID); err != nil || slackID == "" {
 		return nil, false
 	}
 	deadline := time.Now().Add(10 * time.Second)
@@ -522,7 +522,7 @@ func (d *demo) stageExport(ctx context.Context) error {
 
 // billableByClient sums confirmed billable amounts per client and currency.
 func (d *demo) billableByClient(ctx context.Context) (map[string]model.Amounts, error) {
-	rows, err := d.app.db.Pool.Query(ctx, `
+	rows, err := d.app.db.Query(ctx, `
 		SELECT coalesce(nullif(p.client_name, ''), '(no client)'), pe.currency, sum(pe.amount_minor)
 		FROM priced_entries pe
 		JOIN confirmations c ON c.entry_id = pe.id AND c.voided_at IS NULL AND c.content_hash = pe.content_hash
@@ -553,7 +553,7 @@ func (d *demo) report() {
 	ctx := context.Background()
 	after, _ := d.unallocatedShare(ctx)
 	var total, confirmed float64
-	_ = d.app.db.Pool.QueryRow(ctx, `
+	_ = d.app.db.QueryRow(ctx, `
 		SELECT coalesce(sum(te.duration_secs), 0), coalesce(sum(te.duration_secs) FILTER (WHERE c.id IS NOT NULL), 0)
 		FROM time_entries te LEFT JOIN confirmations c ON c.entry_id = te.id AND c.voided_at IS NULL AND c.content_hash = te.content_hash
 		WHERE te.deleted_at IS NULL AND te.local_date BETWEEN $1 AND $2`, d.week.Start, d.week.End()).Scan(&total, &confirmed)

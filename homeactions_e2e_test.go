@@ -62,12 +62,12 @@ func TestManagerHomeActions(t *testing.T) {
 	})
 
 	// HR retries a parked write-back.
-	if _, err := h.db.Pool.Exec(h.ctx(), `INSERT INTO toggl_outbox (entry_id, op, idempotency_key, status, attempts, last_error)
+	if _, err := h.db.Exec(h.ctx(), `INSERT INTO toggl_outbox (entry_id, op, idempotency_key, status, attempts, last_error)
 		VALUES (1001, 'tag_add', 'parked-test', 'parked', 12, 'toggl: 403 forbidden')`); err != nil {
 		t.Fatal(err)
 	}
 	var id int64
-	if err := h.db.Pool.QueryRow(h.ctx(), `SELECT id FROM toggl_outbox WHERE idempotency_key = 'parked-test'`).Scan(&id); err != nil {
+	if err := h.db.QueryRow(h.ctx(), `SELECT id FROM toggl_outbox WHERE idempotency_key = 'parked-test'`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.slack.OpenHome(h.ctx(), "UHR0001"); err != nil {

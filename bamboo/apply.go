@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
 	"github.com/tallyhq/tally/model"
@@ -61,7 +60,7 @@ func applyEmployee(ctx context.Context, db *storage.DB, src EmployeeSource, s Se
 		return applied{}, err
 	}
 	var out applied
-	err = db.InTx(ctx, func(tx pgx.Tx) error {
+	err = db.InTx(ctx, func(tx storage.Tx) error {
 		stored, found, err := storage.EmployeeByBambooID(ctx, tx, c.EmployeeID, true)
 		if err != nil {
 			return err
@@ -135,7 +134,7 @@ func observe(ctx context.Context, src EmployeeSource, s Settings, emp model.Empl
 // deleteEmployee records a deletion BambooHR confirmed with a 404.
 func deleteEmployee(ctx context.Context, db *storage.DB, bambooID string, at time.Time) (applied, error) {
 	var out applied
-	err := db.InTx(ctx, func(tx pgx.Tx) error {
+	err := db.InTx(ctx, func(tx storage.Tx) error {
 		stored, found, err := storage.EmployeeByBambooID(ctx, tx, bambooID, true)
 		if err != nil || !found {
 			return err

@@ -72,7 +72,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 		s.RateTable = fake.RateTable()
 	}
 	r := &rig{db: db, bamboo: fake, client: client, settings: s, clock: clk, reg: prometheus.NewRegistry()}
-	h, err := bamboo.NewWebhookHandler(db.Pool, bamboo.WebhookOptions{Secret: testSecret, Now: r.clock.Now, Registerer: r.reg})
+	h, err := bamboo.NewWebhookHandler(db, bamboo.WebhookOptions{Secret: testSecret, Now: r.clock.Now, Registerer: r.reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func (r *rig) drain(t testing.TB) int {
 func count(t testing.TB, db *storage.DB, sql string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := db.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return n
@@ -115,7 +115,7 @@ func count(t testing.TB, db *storage.DB, sql string, args ...any) int {
 
 func employee(t testing.TB, db *storage.DB, bambooID string) storage.StoredEmployee {
 	t.Helper()
-	e, ok, err := storage.EmployeeByBambooID(context.Background(), db.Pool, bambooID, false)
+	e, ok, err := storage.EmployeeByBambooID(context.Background(), db, bambooID, false)
 	if err != nil || !ok {
 		t.Fatalf("employee %s: found=%v err=%v", bambooID, ok, err)
 	}

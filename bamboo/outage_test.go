@@ -13,6 +13,7 @@ import (
 	"github.com/tallyhq/tally/bamboo"
 	"github.com/tallyhq/tally/sandbox"
 	"github.com/tallyhq/tally/storage"
+	"github.com/tallyhq/tally/storage/storagetest"
 )
 
 // switchQuerier sends queries to a closed pool while down, to the live one
@@ -61,7 +62,7 @@ func TestPostgresDownBurstThenRetries(t *testing.T) {
 		return r, bodies
 	}
 	snapshot := func(r *rig) map[string]string {
-		rows, err := r.db.Pool.Query(ctx, `SELECT e.bamboo_id, e.job_title || '|' || e.email || '|' || e.active || '|' || coalesce(string_agg(b.effective_date || ':' || b.amount_minor, ',' ORDER BY b.effective_date), '')
+		rows, err := r.db.Query(ctx, `SELECT e.bamboo_id, e.job_title || '|' || e.email || '|' || e.active || '|' || coalesce(string_agg(b.effective_date || ':' || b.amount_minor, ',' ORDER BY b.effective_date), '')
 			FROM employees e LEFT JOIN billable_rates b ON b.employee_id = e.id GROUP BY e.id`)
 		if err != nil {
 			t.Fatal(err)
@@ -83,12 +84,12 @@ func TestPostgresDownBurstThenRetries(t *testing.T) {
 	want := snapshot(calm)
 
 	r, bodies := build()
-	dead, err := storage.Open(ctx, storageURL(t, r.db), 1)
+	dead, err := storage.Open(ctx, storagetest.URLOf(t, r.db), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dead.Close()
-	sq := &switchQuerier{live: r.db.Pool, dead: dead.Pool}
+	sq := &switchQuerier{live: r.db, dead: dead}
 	sq.down.Store(true)
 	h, err := bamboo.NewWebhookHandler(sq, bamboo.WebhookOptions{Secret: testSecret, Now: r.clock.Now, Registerer: prometheus.NewRegistry()})
 	if err != nil {
@@ -124,10 +125,4 @@ func TestPostgresDownBurstThenRetries(t *testing.T) {
 			t.Fatalf("employee %s: after recovery %q, undisturbed %q", k, got[k], v)
 		}
 	}
-}
-
-// storageURL rebuilds a connection string for db's database.
-func storageURL(t *testing.T, db *storage.DB) string {
-	t.Helper()
-	return db.Pool.Config().ConnString()
 }

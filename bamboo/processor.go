@@ -102,7 +102,7 @@ func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 	n := 0
 	defer p.refreshGauges(ctx)
 	for ctx.Err() == nil {
-		rows, err := storage.ClaimInbox(ctx, p.db.Pool, p.opts.Now(), p.opts.Lease, p.opts.Batch)
+		rows, err := storage.ClaimInbox(ctx, p.db, p.opts.Now(), p.opts.Lease, p.opts.Batch)
 		if err != nil {
 			return n, err
 		}
@@ -148,17 +148,17 @@ func (p *Processor) handle(ctx context.Context, row storage.InboxRow) error {
 	switch {
 	case err == nil:
 		p.processed.Inc()
-		return storage.FinishInbox(final, p.db.Pool, row.ID, now)
+		return storage.FinishInbox(final, p.db, row.ID, now)
 	case errors.Is(err, ErrBadPayload) || row.Attempts >= p.opts.MaxAttempts:
 		p.failed.Inc()
 		p.parked.Inc()
 		p.log.Error("webhook delivery parked", zap.Int64("inbox_id", row.ID), zap.Int("attempts", row.Attempts), zap.Error(err))
-		return storage.ParkInbox(final, p.db.Pool, row.ID, now, err.Error())
+		return storage.ParkInbox(final, p.db, row.ID, now, err.Error())
 	default:
 		p.failed.Inc()
 		next := now.Add(p.backoff(row.Attempts))
 		p.log.Warn("webhook delivery failed; will retry", zap.Int64("inbox_id", row.ID), zap.Int("attempts", row.Attempts), zap.Time("next_attempt_at", next), zap.Error(err))
-		return storage.RetryInbox(final, p.db.Pool, row.ID, next, err.Error())
+		return storage.RetryInbox(final, p.db, row.ID, next, err.Error())
 	}
 }
 
@@ -216,18 +216,18 @@ func (p *Processor) identify(ctx context.Context, a applied, now time.Time) erro
 		if found {
 			id.UserID, id.TZ = u.ID, u.TZ
 		}
-		if _, err := storage.ApplySlackIdentities(ctx, p.db.Pool, []storage.SlackIdentity{id}, rosterActor); err != nil {
+		if _, err := storage.ApplySlackIdentities(ctx, p.db, []storage.SlackIdentity{id}, rosterActor); err != nil {
 			return err
 		}
 	} else if checkSlack && e.Email == "" && e.SlackUserID != "" {
-		if _, err := storage.ApplySlackIdentities(ctx, p.db.Pool, []storage.SlackIdentity{{EmployeeID: a.employeeID}}, rosterActor); err != nil {
+		if _, err := storage.ApplySlackIdentities(ctx, p.db, []storage.SlackIdentity{{EmployeeID: a.employeeID}}, rosterActor); err != nil {
 			return err
 		}
 	}
-	if _, err := storage.LinkTogglUsers(ctx, p.db.Pool, []int64{a.employeeID}, rosterActor); err != nil {
+	if _, err := storage.LinkTogglUsers(ctx, p.db, []int64{a.employeeID}, rosterActor); err != nil {
 		return err
 	}
-	stored, found, err := storage.EmployeeByBambooID(ctx, p.db.Pool, e.BambooID, false)
+	stored, found, err := storage.EmployeeByBambooID(ctx, p.db, e.BambooID, false)
 	if err != nil || !found {
 		return err
 	}
@@ -236,13 +236,13 @@ func (p *Processor) identify(ctx context.Context, a applied, now time.Time) erro
 		kinds = append(kinds, storage.ProblemNoSlack)
 	}
 	open := identityProblems([]storage.StoredEmployee{stored}, checkSlack)
-	_, _, err = storage.SyncRosterProblems(ctx, p.db.Pool, storage.ProblemScope{Kinds: kinds, Subjects: []string{e.BambooID}}, open, now)
+	_, _, err = storage.SyncRosterProblems(ctx, p.db, storage.ProblemScope{Kinds: kinds, Subjects: []string{e.BambooID}}, open, now)
 	return err
 }
 
 // refreshGauges sets the pending and parked gauges from the inbox.
 func (p *Processor) refreshGauges(ctx context.Context) {
-	pending, parked, err := storage.InboxCounts(context.WithoutCancel(ctx), p.db.Pool)
+	pending, parked, err := storage.InboxCounts(context.WithoutCancel(ctx), p.db)
 	if err != nil {
 		return
 	}

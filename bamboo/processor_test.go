@@ -39,7 +39,7 @@ func TestLifecycleThroughWebhooks(t *testing.T) {
 	if n := count(t, r.db, `SELECT count(*) FROM audit_log WHERE entity_id = $1`, id); n != 2 {
 		t.Fatalf("audit rows after creation = %d, want 2 (employee + rate)", n)
 	}
-	rates, _ := storage.RatesOf(ctx, r.db.Pool, e.ID)
+	rates, _ := storage.RatesOf(ctx, r.db, e.ID)
 	if len(rates) != 1 || rates[0].Hourly.Minor != 12000 || rates[0].Hourly.Currency != "USD" {
 		t.Fatalf("rates = %+v", rates)
 	}
@@ -56,12 +56,12 @@ func TestLifecycleThroughWebhooks(t *testing.T) {
 	if e.JobTitle != "Senior Engineer" {
 		t.Fatalf("job title = %q", e.JobTitle)
 	}
-	rates, _ = storage.RatesOf(ctx, r.db.Pool, e.ID)
+	rates, _ = storage.RatesOf(ctx, r.db, e.ID)
 	if len(rates) != 2 || rates[1].Hourly.Minor != 15000 || !rates[1].EffectiveDate.Equal(time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("rates after promotion = %+v", rates)
 	}
 	var before, after string
-	if err := r.db.Pool.QueryRow(ctx, `SELECT before->>'job_title', after->>'job_title' FROM audit_log WHERE entity_id = $1 AND action = 'employee.update'`, id).Scan(&before, &after); err != nil {
+	if err := r.db.QueryRow(ctx, `SELECT before->>'job_title', after->>'job_title' FROM audit_log WHERE entity_id = $1 AND action = 'employee.update'`, id).Scan(&before, &after); err != nil {
 		t.Fatal(err)
 	}
 	if before != "Engineer" || after != "Senior Engineer" {
@@ -149,7 +149,7 @@ func TestOutOfOrderDeliveriesMatchBambooHR(t *testing.T) {
 	r.drain(t)
 	for _, p := range people {
 		want, live := r.bamboo.Employee(p.BambooID)
-		got, found, err := storage.EmployeeByBambooID(ctx, r.db.Pool, p.BambooID, false)
+		got, found, err := storage.EmployeeByBambooID(ctx, r.db, p.BambooID, false)
 		if err != nil || (live && !found) {
 			t.Fatalf("%s: found=%v err=%v", p.BambooID, found, err)
 		}
@@ -177,7 +177,7 @@ func TestFailingDeliveryRetriesThenParks(t *testing.T) {
 	r.drain(t)
 	var status, lastErr string
 	var attempts int
-	if err := r.db.Pool.QueryRow(context.Background(), `SELECT status, attempts, last_error FROM webhook_inbox`).Scan(&status, &attempts, &lastErr); err != nil {
+	if err := r.db.QueryRow(context.Background(), `SELECT status, attempts, last_error FROM webhook_inbox`).Scan(&status, &attempts, &lastErr); err != nil {
 		t.Fatal(err)
 	}
 	if status != "pending" || attempts != 1 || lastErr == "" {
@@ -205,7 +205,7 @@ func TestFailingDeliveryRetriesThenParks(t *testing.T) {
 	if got := testutil.ToFloat64(r.proc.ParkedCounter()); got != 1 {
 		t.Fatalf("parked counter = %v", got)
 	}
-	parked, _ := storage.ListInbox(context.Background(), r.db.Pool, storage.InboxParked, 10)
+	parked, _ := storage.ListInbox(context.Background(), r.db, storage.InboxParked, 10)
 	if len(parked) != 1 {
 		t.Fatalf("parked rows listed = %d", len(parked))
 	}

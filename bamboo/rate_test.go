@@ -83,7 +83,7 @@ func TestRateProblemsAndContractors(t *testing.T) {
 		r.send(t, sandbox.BambooEventPayload("created", id, r.clock.Now()))
 	}
 	r.drain(t)
-	problems, err := storage.ListRosterProblems(ctx, r.db.Pool, false)
+	problems, err := storage.ListRosterProblems(ctx, r.db, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestRateProblemsAndContractors(t *testing.T) {
 	}
 	var minor int64
 	var cur, kind string
-	if err := r.db.Pool.QueryRow(ctx, `SELECT amount_minor, currency, kind FROM billable_rates`).Scan(&minor, &cur, &kind); err != nil {
+	if err := r.db.QueryRow(ctx, `SELECT amount_minor, currency, kind FROM billable_rates`).Scan(&minor, &cur, &kind); err != nil {
 		t.Fatal(err)
 	}
 	if minor != 14000 || cur != "EUR" || kind != "contractor" {
@@ -129,13 +129,13 @@ func TestBackdatedRateReprices(t *testing.T) {
 		r.drain(t)
 		e := employee(t, r.db, id)
 		// Two hours on 2026-03-02, billable.
-		if _, err := r.db.Pool.Exec(ctx, `INSERT INTO time_entries (id, toggl_user_id, employee_id, billable, start_at, stop_at, local_date, duration_secs, toggl_updated_at, content_hash)
+		if _, err := r.db.Exec(ctx, `INSERT INTO time_entries (id, toggl_user_id, employee_id, billable, start_at, stop_at, local_date, duration_secs, toggl_updated_at, content_hash)
 			VALUES (1, 77, $1, true, '2026-03-02T09:00:00Z', '2026-03-02T11:00:00Z', '2026-03-02', 7200, now(), 'h')`, e.ID); err != nil {
 			t.Fatal(err)
 		}
 		amount := func() int64 {
 			var a int64
-			if err := r.db.Pool.QueryRow(ctx, `SELECT amount_minor FROM priced_entries WHERE id = 1`).Scan(&a); err != nil {
+			if err := r.db.QueryRow(ctx, `SELECT amount_minor FROM priced_entries WHERE id = 1`).Scan(&a); err != nil {
 				t.Fatal(err)
 			}
 			return a
@@ -144,7 +144,7 @@ func TestBackdatedRateReprices(t *testing.T) {
 		if !table {
 			// Field mode: the rate is effective from the day it was received.
 			var n int
-			_ = r.db.Pool.QueryRow(ctx, `SELECT count(*) FROM priced_entries WHERE id = 1 AND amount_minor IS NULL`).Scan(&n)
+			_ = r.db.QueryRow(ctx, `SELECT count(*) FROM priced_entries WHERE id = 1 AND amount_minor IS NULL`).Scan(&n)
 			if n != 1 {
 				t.Fatalf("field mode: entry before the first rate is priced")
 			}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
@@ -111,7 +110,7 @@ func (r *Reconciler) Run(ctx context.Context) (ReconcileReport, error) {
 			logCacheError(r.log, r.opts.Cache.EmployeeChanged(ctx, e), e.BambooID)
 		}
 	}
-	rep.OpenProblems, err = storage.ListRosterProblems(ctx, r.db.Pool, false)
+	rep.OpenProblems, err = storage.ListRosterProblems(ctx, r.db, false)
 	if err != nil {
 		return rep, err
 	}
@@ -127,7 +126,7 @@ func (r *Reconciler) Run(ctx context.Context) (ReconcileReport, error) {
 func (r *Reconciler) applyRecords(ctx context.Context, records []Record, tables map[string][]Record, now time.Time, rep *ReconcileReport) ([]model.Employee, error) {
 	today := dayOf(now)
 	var changed []model.Employee
-	err := r.db.InTx(ctx, func(tx pgx.Tx) error {
+	err := r.db.InTx(ctx, func(tx storage.Tx) error {
 		stored, err := storage.ListEmployees(ctx, tx)
 		if err != nil {
 			return err
@@ -274,7 +273,7 @@ func (r *Reconciler) identities(ctx context.Context, now time.Time, rep *Reconci
 		}
 		rep.SlackUsers = len(users)
 		index := slackByEmail(users)
-		emps, err := storage.ListEmployees(ctx, r.db.Pool)
+		emps, err := storage.ListEmployees(ctx, r.db)
 		if err != nil {
 			return err
 		}
@@ -289,7 +288,7 @@ func (r *Reconciler) identities(ctx context.Context, now time.Time, rep *Reconci
 			}
 			desired = append(desired, id)
 		}
-		err = r.db.InTx(ctx, func(tx pgx.Tx) error {
+		err = r.db.InTx(ctx, func(tx storage.Tx) error {
 			rep.SlackChanged, err = storage.ApplySlackIdentities(ctx, tx, desired, rosterActor)
 			return err
 		})
@@ -298,13 +297,13 @@ func (r *Reconciler) identities(ctx context.Context, now time.Time, rep *Reconci
 		}
 	}
 	var err error
-	if err := r.db.InTx(ctx, func(tx pgx.Tx) error {
+	if err := r.db.InTx(ctx, func(tx storage.Tx) error {
 		rep.TogglChanged, err = storage.LinkTogglUsers(ctx, tx, nil, rosterActor)
 		return err
 	}); err != nil {
 		return err
 	}
-	emps, err := storage.ListEmployees(ctx, r.db.Pool)
+	emps, err := storage.ListEmployees(ctx, r.db)
 	if err != nil {
 		return err
 	}
@@ -312,7 +311,7 @@ func (r *Reconciler) identities(ctx context.Context, now time.Time, rep *Reconci
 	if checkSlack {
 		kinds = append(kinds, storage.ProblemNoSlack)
 	}
-	opened, resolved, err := storage.SyncRosterProblems(ctx, r.db.Pool, storage.ProblemScope{Kinds: kinds}, identityProblems(emps, checkSlack), now)
+	opened, resolved, err := storage.SyncRosterProblems(ctx, r.db, storage.ProblemScope{Kinds: kinds}, identityProblems(emps, checkSlack), now)
 	rep.ProblemsOpened += opened
 	rep.ProblemsResolved += resolved
 	return err

@@ -26,7 +26,7 @@ func seedIdentities(t testing.TB, db *storage.DB, sl *sandbox.Slack, people []sa
 			emails = append(emails, p.Email)
 		}
 	}
-	if _, err := db.Pool.Exec(context.Background(), `INSERT INTO toggl_users (id, email) SELECT * FROM unnest($1::bigint[], $2::text[])`, ids, emails); err != nil {
+	if _, err := db.Exec(context.Background(), `INSERT INTO toggl_users (id, email) SELECT * FROM unnest($1::bigint[], $2::text[])`, ids, emails); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -44,7 +44,7 @@ func TestReconcileDriftAndIdentity(t *testing.T) {
 	people := r.bamboo.Seed(sandbox.BambooOrgSpec{Employees: 30, Seed: 3})
 	seedIdentities(t, r.db, sl, people, func(i int) bool { return i == 5 }, func(i int) bool { return i == 6 || i == 7 })
 	// A Toggl user without an employee logged time before the roster knew them.
-	if _, err := r.db.Pool.Exec(ctx, `INSERT INTO time_entries (id, toggl_user_id, billable, start_at, stop_at, local_date, duration_secs, toggl_updated_at, content_hash, unknown_user)
+	if _, err := r.db.Exec(ctx, `INSERT INTO time_entries (id, toggl_user_id, billable, start_at, stop_at, local_date, duration_secs, toggl_updated_at, content_hash, unknown_user)
 		VALUES (9, $1, true, '2026-03-02T09:00:00Z', '2026-03-02T10:00:00Z', '2026-03-02', 3600, now(), 'h', true)`, people[3].TogglID); err != nil {
 		t.Fatal(err)
 	}

@@ -114,7 +114,7 @@ func TestWebhookRejectsAndChangesNothing(t *testing.T) {
 func TestWebhookOversizedWithoutContentLength(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigOptions{})
-	h, err := bamboo.NewWebhookHandler(r.db.Pool, bamboo.WebhookOptions{Secret: testSecret, Now: r.clock.Now})
+	h, err := bamboo.NewWebhookHandler(r.db, bamboo.WebhookOptions{Secret: testSecret, Now: r.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func seedMonth(b *testing.B, db *storage.DB) {
 	copyRows("week_approvals", []string{"employee_id", "week_start", "status", "decided_by"}, benchPeople/3, func(i int) []any {
 		return []any{int64(3*i + 1), first, "approved", "UM"}
 	})
-	if _, err := db.Pool.Exec(ctx, "ANALYZE"); err != nil {
+	if _, err := db.Exec(ctx, "ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
 }

@@ -29,7 +29,7 @@ func seed(t *testing.T) *storage.DB {
 	db := storagetest.New(t)
 	exec := func(sql string, args ...any) {
 		t.Helper()
-		if _, err := db.Pool.Exec(ctx, sql, args...); err != nil {
+		if _, err := db.Exec(ctx, sql, args...); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
@@ -120,7 +120,7 @@ func TestWriteEntriesRoundTripsAndTotalsMatchPricedEntries(t *testing.T) {
 		}
 	}
 	want := model.Amounts{}
-	rows, err := db.Pool.Query(context.Background(), `SELECT currency, sum(amount_minor) FROM priced_entries
+	rows, err := db.Query(context.Background(), `SELECT currency, sum(amount_minor) FROM priced_entries
 		WHERE deleted_at IS NULL AND local_date BETWEEN '2026-11-01' AND '2026-11-30' AND currency IS NOT NULL GROUP BY 1`)
 	if err != nil {
 		t.Fatal(err)

@@ -31,7 +31,7 @@ func BenchmarkFanOut10k(b *testing.B) {
 		db := storagetest.New(b)
 		fake := newFake(b, sandbox.SlackOptions{ChannelPostRate: 1, WorkspacePostsPerMinute: perMin})
 		ctx := context.Background()
-		_, err := db.Pool.Exec(ctx, `INSERT INTO employees (bamboo_id, email, display_name, slack_user_id, slack_tz, active)
+		_, err := db.Exec(ctx, `INSERT INTO employees (bamboo_id, email, display_name, slack_user_id, slack_tz, active)
 			SELECT 'b' || g, 'b' || g || '@example.com', 'Person ' || g, 'U' || lpad(g::text, 6, '0'),
 			       (ARRAY['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Pacific/Honolulu', 'Pacific/Kiritimati'])[1 + g % 6], true
 			FROM generate_series(1, $1) g`, people)

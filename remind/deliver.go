@@ -60,7 +60,7 @@ func (e *Engine) deliver(ctx context.Context, kind Kind, it PlanItem, r *storage
 		}
 	}
 	if r.ChannelID == "" {
-		if err := storage.SetReminderChannel(ctx, e.opts.DB.Pool, r.ID, r.ClaimedBy, r.Attempts, channel); err != nil {
+		if err := storage.SetReminderChannel(ctx, e.opts.DB, r.ID, r.ClaimedBy, r.Attempts, channel); err != nil {
 			return e.pending(ctx, r, err), err
 		}
 		r.ChannelID = channel
@@ -78,7 +78,7 @@ func (e *Engine) deliver(ctx context.Context, kind Kind, it PlanItem, r *storage
 	}
 
 	// The fence: only the engine that still holds the claim may post.
-	ok, err := storage.TouchReminderClaim(ctx, e.opts.DB.Pool, r.ID, r.ClaimedBy, r.Attempts, e.opts.Now())
+	ok, err := storage.TouchReminderClaim(ctx, e.opts.DB, r.ID, r.ClaimedBy, r.Attempts, e.opts.Now())
 	if err != nil {
 		return e.pending(ctx, r, err), err
 	}
@@ -100,7 +100,7 @@ func (e *Engine) failure(ctx context.Context, kind Kind, it PlanItem, r *storage
 	case classUser:
 		now := e.opts.Now()
 		detail := fmt.Sprintf("%s to Slack user %s failed: %s", method, it.SlackUserID, slackCode(err))
-		if perr := storage.RecordDMFailure(context.WithoutCancel(ctx), e.opts.DB.Pool, it.EmployeeID, it.person.BambooID, detail, now); perr != nil {
+		if perr := storage.RecordDMFailure(context.WithoutCancel(ctx), e.opts.DB, it.EmployeeID, it.person.BambooID, detail, now); perr != nil {
 			e.log.Warn("record roster problem", zap.Error(perr))
 		}
 		e.log.Warn("cannot DM person", zap.Int64("employee_id", it.EmployeeID), zap.String("error", slackCode(err)))
@@ -125,7 +125,7 @@ func (e *Engine) sent(ctx context.Context, kind Kind, r *storage.Reminder, chann
 func (e *Engine) finish(ctx context.Context, kind Kind, r *storage.Reminder, o storage.ReminderOutcome) outcome {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	ok, err := storage.FinishReminder(fctx, e.opts.DB.Pool, r.ID, r.ClaimedBy, r.Attempts, e.opts.Now(), o)
+	ok, err := storage.FinishReminder(fctx, e.opts.DB, r.ID, r.ClaimedBy, r.Attempts, e.opts.Now(), o)
 	if err != nil {
 		// The row stays claimed; the next attempt finds the message in the
 		// channel's history instead of posting again.
@@ -156,7 +156,7 @@ func (e *Engine) pending(ctx context.Context, r *storage.Reminder, cause error) 
 	e.log.Warn("reminder attempt left for later", zap.Int64("reminder_id", r.ID), zap.Error(cause))
 	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := storage.NoteReminderError(nctx, e.opts.DB.Pool, r.ID, r.ClaimedBy, r.Attempts, cause.Error()); err != nil {
+	if err := storage.NoteReminderError(nctx, e.opts.DB, r.ID, r.ClaimedBy, r.Attempts, cause.Error()); err != nil {
 		e.log.Warn("note reminder error", zap.Error(err))
 	}
 	return outPending
@@ -229,7 +229,7 @@ func (e *Engine) findPosted(ctx context.Context, channel string, id int64) (stri
 // updates it in place (after a confirmation). Without a sent DM for that
 // week it does nothing.
 func (e *Engine) UpdateSentMessage(ctx context.Context, employeeID int64, week model.Week) error {
-	r, ok, err := storage.ReminderFor(ctx, e.opts.DB.Pool, storage.ReminderWeekly, employeeID, week.Start)
+	r, ok, err := storage.ReminderFor(ctx, e.opts.DB, storage.ReminderWeekly, employeeID, week.Start)
 	if err != nil {
 		return err
 	}

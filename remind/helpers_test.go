@@ -92,7 +92,7 @@ func addPeople(t testing.TB, db *storage.DB, fake *sandbox.Slack, people ...*per
 		if p.termDate != "" {
 			term = p.termDate
 		}
-		err := db.Pool.QueryRow(ctx, `INSERT INTO employees (bamboo_id, email, display_name, slack_user_id, slack_tz, active, termination_date)
+		err := db.QueryRow(ctx, `INSERT INTO employees (bamboo_id, email, display_name, slack_user_id, slack_tz, active, termination_date)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
 			p.bamboo, p.bamboo+"@example.com", "Person "+p.bamboo, slackID, p.tz, p.active, term).Scan(&p.id)
 		if err != nil {
@@ -166,7 +166,7 @@ func mustLoc(t testing.TB, name string) *time.Location {
 // ledger returns the ledger rows of kind by employee.
 func ledger(t testing.TB, db *storage.DB, kind string, week model.Week) map[int64]storage.Reminder {
 	t.Helper()
-	rows, err := storage.RemindersFor(context.Background(), db.Pool, kind, []time.Time{week.Start})
+	rows, err := storage.RemindersFor(context.Background(), db, kind, []time.Time{week.Start})
 	if err != nil {
 		t.Fatal(err)
 	}

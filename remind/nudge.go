@@ -19,18 +19,18 @@ import (
 func (e *Engine) Nudge(ctx context.Context, actorSlackID string, employeeID int64, week model.Week) error {
 	allowed := slices.Contains(e.opts.HRAdmins, actorSlackID)
 	if !allowed {
-		ok, err := storage.ReminderSupervises(ctx, e.opts.DB.Pool, actorSlackID, employeeID)
+		ok, err := storage.ReminderSupervises(ctx, e.opts.DB, actorSlackID, employeeID)
 		if err != nil {
 			return err
 		}
 		allowed = ok
 	}
 	if !allowed {
-		_ = storage.Audit(ctx, e.opts.DB.Pool, storage.AuditEvent{Actor: actorSlackID, Action: "nudge.denied",
+		_ = storage.Audit(ctx, e.opts.DB, storage.AuditEvent{Actor: actorSlackID, Action: "nudge.denied",
 			Entity: "employee", EntityID: strconv.FormatInt(employeeID, 10)})
 		return model.Errorf(model.EForbidden, "You can nudge only people who report to you.")
 	}
-	p, err := storage.ReminderPersonByID(ctx, e.opts.DB.Pool, employeeID)
+	p, err := storage.ReminderPersonByID(ctx, e.opts.DB, employeeID)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return model.Errorf(model.ENotFound, "That person is no longer in the roster.")
 	}
@@ -46,14 +46,14 @@ func (e *Engine) Nudge(ctx context.Context, actorSlackID string, employeeID int6
 	}
 	now := e.opts.Now()
 	day := dateOnly(now.In(location(p.SlackTZ, e.opts.DefaultTZ)))
-	r, ok, err := storage.ClaimReminder(ctx, e.opts.DB.Pool, storage.ReminderNudge, employeeID, day, e.opts.Instance, now)
+	r, ok, err := storage.ClaimReminder(ctx, e.opts.DB, storage.ReminderNudge, employeeID, day, e.opts.Instance, now)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		return model.Errorf(model.EConflict, "%s was already nudged today. You can nudge again tomorrow.", name)
 	}
-	if err := storage.Audit(ctx, e.opts.DB.Pool, storage.AuditEvent{Actor: actorSlackID, Action: "reminder.nudge",
+	if err := storage.Audit(ctx, e.opts.DB, storage.AuditEvent{Actor: actorSlackID, Action: "reminder.nudge",
 		Entity: "employee", EntityID: strconv.FormatInt(employeeID, 10), After: map[string]string{"week": week.String()}}); err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func (e *Engine) Nudge(ctx context.Context, actorSlackID string, employeeID int6
 	if err != nil || out == outPending {
 		// Let the manager try again soon rather than block the day.
 		rctx := context.WithoutCancel(ctx)
-		if rerr := storage.ReleaseReminder(rctx, e.opts.DB.Pool, r.ID, r.ClaimedBy, r.Attempts); rerr != nil {
+		if rerr := storage.ReleaseReminder(rctx, e.opts.DB, r.ID, r.ClaimedBy, r.Attempts); rerr != nil {
 			return rerr
 		}
 	}

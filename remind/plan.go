@@ -128,9 +128,9 @@ func (e *Engine) plan(ctx context.Context, req Request) ([]PlanItem, error) {
 	var people []storage.ReminderPerson
 	var err error
 	if kind == Digest {
-		people, err = storage.ReminderManagers(ctx, e.opts.DB.Pool, req.Only)
+		people, err = storage.ReminderManagers(ctx, e.opts.DB, req.Only)
 	} else {
-		people, err = storage.ReminderPeople(ctx, e.opts.DB.Pool, req.Only)
+		people, err = storage.ReminderPeople(ctx, e.opts.DB, req.Only)
 	}
 	if err != nil {
 		return nil, err
@@ -188,7 +188,7 @@ func (e *Engine) markLedger(ctx context.Context, kind Kind, items []PlanItem, pe
 	for p := range periods {
 		list = append(list, p)
 	}
-	rows, err := storage.RemindersFor(ctx, e.opts.DB.Pool, string(kind), list)
+	rows, err := storage.RemindersFor(ctx, e.opts.DB, string(kind), list)
 	if err != nil {
 		return err
 	}

@@ -141,7 +141,7 @@ func TestZoneChangesMidWeek(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Wednesday: the roster refresh learns they flew to New York.
-	if _, err := db.Pool.Exec(context.Background(), `UPDATE employees SET slack_tz = 'America/New_York' WHERE id = $1`, p.id); err != nil {
+	if _, err := db.Exec(context.Background(), `UPDATE employees SET slack_tz = 'America/New_York' WHERE id = $1`, p.id); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []struct {
@@ -162,7 +162,7 @@ func TestZoneChangesMidWeek(t *testing.T) {
 		}
 	}
 	// Moving east after being reminded never reminds twice.
-	if _, err := db.Pool.Exec(context.Background(), `UPDATE employees SET slack_tz = 'Asia/Tokyo' WHERE id = $1`, p.id); err != nil {
+	if _, err := db.Exec(context.Background(), `UPDATE employees SET slack_tz = 'Asia/Tokyo' WHERE id = $1`, p.id); err != nil {
 		t.Fatal(err)
 	}
 	c.set(utc("2026-11-29T10:00:00Z"))
@@ -440,7 +440,7 @@ func TestPermanentFailureRecordsRosterProblem(t *testing.T) {
 		t.Errorf("ledger row %+v", row)
 	}
 	var detail string
-	if err := db.Pool.QueryRow(context.Background(), `SELECT detail FROM roster_problems WHERE kind = 'dm_failed' AND subject = 'dead'`).Scan(&detail); err != nil {
+	if err := db.QueryRow(context.Background(), `SELECT detail FROM roster_problems WHERE kind = 'dm_failed' AND subject = 'dead'`).Scan(&detail); err != nil {
 		t.Fatalf("roster problem: %v", err)
 	}
 	// The failure does not stop the others.
@@ -463,7 +463,7 @@ func TestUpdateNudgeAndDigest(t *testing.T) {
 	dev := &person{bamboo: "dev", slackID: "UDEV", tz: "Europe/Berlin", active: true}
 	stranger := &person{bamboo: "stranger", slackID: "USTRANGER", tz: "UTC", active: true}
 	addPeople(t, db, fake, boss, dev, stranger)
-	if _, err := db.Pool.Exec(context.Background(), `UPDATE employees SET supervisor_bamboo_id = 'boss' WHERE bamboo_id = 'dev'`); err != nil {
+	if _, err := db.Exec(context.Background(), `UPDATE employees SET supervisor_bamboo_id = 'boss' WHERE bamboo_id = 'dev'`); err != nil {
 		t.Fatal(err)
 	}
 	r := &renderer{}

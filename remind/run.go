@@ -128,14 +128,14 @@ func (e *Engine) reclaim(ctx context.Context, kind Kind, now time.Time, only str
 	if only != "" {
 		return nil, nil // a targeted manual run leaves recovery to the tick
 	}
-	rows, err := storage.ReclaimStaleReminders(ctx, e.opts.DB.Pool, string(kind), e.opts.Instance,
+	rows, err := storage.ReclaimStaleReminders(ctx, e.opts.DB, string(kind), e.opts.Instance,
 		now, now.Add(-e.opts.ClaimLease), dateOnly(now).AddDate(0, 0, -21), 1000)
 	if err != nil {
 		return nil, err
 	}
 	items := make([]PlanItem, 0, len(rows))
 	for _, r := range rows {
-		p, err := storage.ReminderPersonByID(ctx, e.opts.DB.Pool, r.EmployeeID)
+		p, err := storage.ReminderPersonByID(ctx, e.opts.DB, r.EmployeeID)
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +157,7 @@ func (e *Engine) handle(ctx context.Context, kind Kind, it PlanItem) (outcome, e
 	}
 	r := it.claimed
 	if r == nil {
-		got, ok, err := storage.ClaimReminder(ctx, e.opts.DB.Pool, string(kind), it.EmployeeID, it.Week.Start, e.opts.Instance, e.opts.Now())
+		got, ok, err := storage.ClaimReminder(ctx, e.opts.DB, string(kind), it.EmployeeID, it.Week.Start, e.opts.Instance, e.opts.Now())
 		if err != nil {
 			e.log.Warn("claim reminder", zap.Int64("employee_id", it.EmployeeID), zap.Error(err))
 			return outPending, err

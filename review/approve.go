@@ -8,8 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/storage"
 )
@@ -158,7 +156,7 @@ func (s *Service) decide(ctx context.Context, actorSlackID string, employeeID in
 		}
 	}
 	dec := Decision{Employee: target, Week: week, Status: status, Reason: reason}
-	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
+	err = s.db.InTx(ctx, func(tx storage.Tx) error {
 		before, err := storage.ApprovalCurrent(ctx, tx, employeeID, week, true)
 		if err != nil {
 			return err

@@ -148,7 +148,7 @@ func TestRejectNeedsAReason(t *testing.T) {
 		t.Fatalf("%+v %v", d, err)
 	}
 	var reason string
-	f.must(f.db.Pool.QueryRow(f.ctx, `SELECT after->>'reason' FROM audit_log WHERE action = 'week.reject'`).Scan(&reason))
+	f.must(f.db.QueryRow(f.ctx, `SELECT after->>'reason' FROM audit_log WHERE action = 'week.reject'`).Scan(&reason))
 	if reason != d.Reason {
 		t.Fatalf("audited reason %q", reason)
 	}

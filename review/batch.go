@@ -6,7 +6,6 @@ import (
 	gosync "sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"go.uber.org/zap"
 
 	"github.com/tallyhq/tally/model"
@@ -89,7 +88,7 @@ func (b *confirmBatcher) drain(ctx context.Context) {
 // tried on its own so one bad row cannot fail the others.
 func (b *confirmBatcher) write(ctx context.Context, batch []*confirmReq) {
 	var denied []*confirmReq
-	err := b.s.db.InTx(ctx, func(tx pgx.Tx) error {
+	err := b.s.db.InTx(ctx, func(tx storage.Tx) error {
 		denied = denied[:0]
 		ids := make([]int64, len(batch))
 		for i, r := range batch {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/storage"
 )
@@ -53,7 +51,7 @@ func (s *Service) ConfirmEntry(ctx context.Context, slackUserID string, entryID 
 func (s *Service) confirmOne(ctx context.Context, slackUserID string, entryID int64, hash string) (Result, error) {
 	var res Result
 	var denied bool
-	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		t, err := storage.ConfirmLoad(ctx, tx, entryID, storage.ConfirmLockShare)
 		if errors.Is(err, storage.ErrNoEntry) || (err == nil && (t.OwnerSlackID == "" || t.OwnerSlackID != slackUserID)) {
 			denied = true
@@ -129,7 +127,7 @@ func (s *Service) ConfirmAll(ctx context.Context, slackUserID string, week model
 		return WeekResult{}, err
 	}
 	res := WeekResult{Week: week, EmployeeID: me.ID}
-	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
+	err = s.db.InTx(ctx, func(tx storage.Tx) error {
 		r, err := storage.ConfirmWeek(ctx, tx, me.ID, slackUserID, week, SourceConfirmAll, s.tag)
 		res.ConfirmWeekResult = r
 		return err
@@ -164,7 +162,7 @@ type Assignment struct {
 func (s *Service) AssignProject(ctx context.Context, slackUserID string, entryID, projectID int64) (Assignment, error) {
 	var res Assignment
 	var denied bool
-	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+	err := s.db.InTx(ctx, func(tx storage.Tx) error {
 		t, err := storage.ConfirmLoad(ctx, tx, entryID, storage.ConfirmLockUpdate)
 		if errors.Is(err, storage.ErrNoEntry) || (err == nil && (t.OwnerSlackID == "" || t.OwnerSlackID != slackUserID)) {
 			denied = true

@@ -30,8 +30,8 @@ func TestConfirmEntryOnceWithAuditAndOutbox(t *testing.T) {
 	}
 	var key, op, tag string
 	var cid int64
-	f.must(f.db.Pool.QueryRow(f.ctx, `SELECT id FROM confirmations WHERE entry_id = $1`, id).Scan(&cid))
-	f.must(f.db.Pool.QueryRow(f.ctx, `SELECT idempotency_key, op, payload->>'tag' FROM toggl_outbox WHERE entry_id = $1`, id).Scan(&key, &op, &tag))
+	f.must(f.db.QueryRow(f.ctx, `SELECT id FROM confirmations WHERE entry_id = $1`, id).Scan(&cid))
+	f.must(f.db.QueryRow(f.ctx, `SELECT idempotency_key, op, payload->>'tag' FROM toggl_outbox WHERE entry_id = $1`, id).Scan(&key, &op, &tag))
 	if key != storage.TagAddKey(id, cid) || op != "tag_add" || tag != "confirmed" || hash == "" {
 		t.Fatalf("outbox row %q %q %q", key, op, tag)
 	}
@@ -293,12 +293,12 @@ func TestAssignProjectThenConfirm(t *testing.T) {
 	}
 	var stored string
 	var project int64
-	f.must(f.db.Pool.QueryRow(f.ctx, `SELECT content_hash, project_id FROM time_entries WHERE id = $1`, id).Scan(&stored, &project))
+	f.must(f.db.QueryRow(f.ctx, `SELECT content_hash, project_id FROM time_entries WHERE id = $1`, id).Scan(&stored, &project))
 	if stored != want || project != 2 {
 		t.Fatalf("stored %s/%d", stored, project)
 	}
 	var payload string
-	f.must(f.db.Pool.QueryRow(f.ctx, `SELECT payload::text FROM toggl_outbox WHERE entry_id = $1 AND op = 'set_project'`, id).Scan(&payload))
+	f.must(f.db.QueryRow(f.ctx, `SELECT payload::text FROM toggl_outbox WHERE entry_id = $1 AND op = 'set_project'`, id).Scan(&payload))
 	if payload != `{"project_id": 2}` {
 		t.Fatalf("payload %s", payload)
 	}

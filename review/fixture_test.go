@@ -45,7 +45,7 @@ func newFixture(t *testing.T) *fixture {
 		{"dev3", "mgr2", "UDEV3", "Dora Dev"},
 	} {
 		var id int64
-		f.must(f.db.Pool.QueryRow(f.ctx, `INSERT INTO employees (bamboo_id, email, display_name, supervisor_bamboo_id, slack_user_id, toggl_user_id)
+		f.must(f.db.QueryRow(f.ctx, `INSERT INTO employees (bamboo_id, email, display_name, supervisor_bamboo_id, slack_user_id, toggl_user_id)
 			VALUES ($1, $1 || '@example.com', $2, $3, $4, $5) RETURNING id`,
 			p.bamboo, p.name, p.super, p.slack, 500+len(f.ids)).Scan(&id))
 		f.ids[p.bamboo] = id
@@ -69,7 +69,7 @@ func (f *fixture) must(err error) {
 
 func (f *fixture) exec(sql string, args ...any) {
 	f.t.Helper()
-	if _, err := f.db.Pool.Exec(f.ctx, sql, args...); err != nil {
+	if _, err := f.db.Exec(f.ctx, sql, args...); err != nil {
 		f.t.Fatalf("%s: %v", sql, err)
 	}
 }
@@ -77,7 +77,7 @@ func (f *fixture) exec(sql string, args ...any) {
 func (f *fixture) count(sql string, args ...any) int {
 	f.t.Helper()
 	var n int
-	f.must(f.db.Pool.QueryRow(f.ctx, sql, args...).Scan(&n))
+	f.must(f.db.QueryRow(f.ctx, sql, args...).Scan(&n))
 	return n
 }
 

@@ -105,7 +105,7 @@ func (s *Service) me(ctx context.Context, slackUserID string) (model.Employee, e
 func (s *Service) deny(ctx context.Context, actor, action, entity, entityID string, detail map[string]any, userErr *model.Error) error {
 	s.log.Warn("refused", zap.String("actor", actor), zap.String("action", action),
 		zap.String("entity", entity), zap.String("entity_id", entityID), zap.Any("detail", detail))
-	if err := storage.Audit(context.WithoutCancel(ctx), s.db.Pool, storage.AuditEvent{
+	if err := storage.Audit(context.WithoutCancel(ctx), s.db, storage.AuditEvent{
 		Actor: actor, Action: action, Entity: entity, EntityID: entityID, After: detail,
 	}); err != nil {
 		return &model.Error{Code: userErr.Code, Message: userErr.Message, Err: err}

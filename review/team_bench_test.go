@@ -63,7 +63,7 @@ func benchSeed(b *testing.B, db *storage.DB, people, weeks, perWeek int, last mo
 			p, _, _ := entry(e)
 			return []any{int64(e + 1), int64(p + 1), "h" + strconv.Itoa(e), "U" + strconv.Itoa(p)}
 		})
-	if _, err := db.Pool.Exec(ctx, "ANALYZE"); err != nil {
+	if _, err := db.Exec(ctx, "ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
 	ids := make([]int64, people)

@@ -65,7 +65,7 @@ func (l *lease) run(ctx context.Context, release bool) {
 		case <-ctx.Done():
 			if release && l.leading(l.clock.Now()) {
 				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-				if err := storage.ReleaseLease(rctx, l.db.Pool, l.name, l.holder); err != nil {
+				if err := storage.ReleaseLease(rctx, l.db, l.name, l.holder); err != nil {
 					l.log.Warn("release leader lease", zap.Error(err))
 				}
 				cancel()
@@ -83,7 +83,7 @@ func (l *lease) round(ctx context.Context) time.Duration {
 	renew := l.ttl / 3
 	now := l.clock.Now()
 	actx, cancel := context.WithTimeout(ctx, renew)
-	st, held, err := storage.AcquireLease(actx, l.db.Pool, l.name, l.holder, now, l.ttl)
+	st, held, err := storage.AcquireLease(actx, l.db, l.name, l.holder, now, l.ttl)
 	cancel()
 	switch {
 	case err != nil:

@@ -213,7 +213,7 @@ func (s *Scheduler) runSlot(ctx context.Context, j Job) (err error) {
 		s.metrics.skipped.WithLabelValues(j.Name, "not_leader").Inc()
 		return nil
 	}
-	ok, err := storage.ClaimJobSlot(ctx, s.opts.DB.Pool, j.Name, slot, s.opts.Instance, now)
+	ok, err := storage.ClaimJobSlot(ctx, s.opts.DB, j.Name, slot, s.opts.Instance, now)
 	if err != nil {
 		s.log.Warn("claim job slot", zap.String("job", j.Name), zap.String("slot", slot), zap.Error(err))
 		return err
@@ -244,7 +244,7 @@ func (s *Scheduler) finish(ctx context.Context, job, slot string, took time.Dura
 	s.metrics.duration.WithLabelValues(job).Observe(took.Seconds())
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	if err := storage.FinishJobSlot(fctx, s.opts.DB.Pool, job, slot, s.opts.Instance, s.clock.Now(), runErr); err != nil {
+	if err := storage.FinishJobSlot(fctx, s.opts.DB, job, slot, s.opts.Instance, s.clock.Now(), runErr); err != nil {
 		s.log.Warn("record job run", zap.String("job", job), zap.Error(err))
 	}
 }

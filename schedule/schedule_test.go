@@ -168,12 +168,12 @@ func TestThreeReplicasRunEachSlotOnce(t *testing.T) {
 			t.Errorf("slot %s ran %d times (%v)", slot, len(got[slot]), got[slot])
 		}
 	}
-	claims, err := storage.JobClaims(context.Background(), db.Pool, "tick", 100)
+	claims, err := storage.JobClaims(context.Background(), db, "tick", 100)
 	if err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "claims finished", func() bool {
-		claims, err = storage.JobClaims(context.Background(), db.Pool, "tick", 100)
+		claims, err = storage.JobClaims(context.Background(), db, "tick", 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +339,7 @@ func TestShutdownWaitsForRunningJobs(t *testing.T) {
 	if !finished {
 		t.Fatal("Run returned before the running job finished")
 	}
-	claims, err := storage.JobClaims(context.Background(), db.Pool, "long", 10)
+	claims, err := storage.JobClaims(context.Background(), db, "long", 10)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ type WeekApproval struct {
 // WeekApproval returns the decision on a person's week; Status is
 // ApprovalNone when there is none.
 func (db *DB) WeekApproval(ctx context.Context, employeeID int64, week model.Week) (WeekApproval, error) {
-	return ApprovalCurrent(ctx, db.Pool, employeeID, week, false)
+	return ApprovalCurrent(ctx, db.pool, employeeID, week, false)
 }
 
 // ApprovalCurrent reads the decision on a week, locking its row for update
@@ -117,7 +117,7 @@ type ChangedWeek struct {
 // ChangedAfterApproval lists the weeks marked "changed after approval" whose
 // people were not told yet, oldest first.
 func (db *DB) ChangedAfterApproval(ctx context.Context) ([]ChangedWeek, error) {
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, `
 		SELECT wa.employee_id, e.display_name, e.first_name, e.last_name, e.email,
 			coalesce(e.slack_user_id, ''), wa.week_start, wa.decided_by, wa.decided_at
 		FROM week_approvals wa
@@ -151,7 +151,7 @@ func (db *DB) ChangedAfterApproval(ctx context.Context) ([]ChangedWeek, error) {
 // true to exactly one caller (across replicas), who then tells both people,
 // and false when someone else did or the week is no longer in that state.
 func (db *DB) MarkChangeNotified(ctx context.Context, employeeID int64, week model.Week) (bool, error) {
-	tag, err := db.Pool.Exec(ctx, `UPDATE week_approvals SET notified_at = now()
+	tag, err := db.pool.Exec(ctx, `UPDATE week_approvals SET notified_at = now()
 		WHERE employee_id = $1 AND week_start = $2 AND status = 'changed_after_approval' AND notified_at IS NULL`,
 		employeeID, week.Start)
 	if err != nil {

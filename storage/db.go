@@ -15,9 +15,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// DB is tally's handle on Postgres.
+// DB is tally's handle on Postgres. It is a Querier, so storage functions
+// that also run inside a transaction take either a *DB or the transaction's
+// Querier; the pool itself never leaves this package.
 type DB struct {
-	Pool *pgxpool.Pool
+	pool *pgxpool.Pool
 }
 
 // Open connects a pool to url and checks it answers within the timeout.
@@ -47,7 +49,7 @@ func Open(ctx context.Context, url string, maxConns int32) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to postgres at %s: %w", redactedHost(cfg), err)
 	}
-	return &DB{Pool: pool}, nil
+	return &DB{pool: pool}, nil
 }
 
 func redactedHost(cfg *pgxpool.Config) string {
@@ -55,10 +57,35 @@ func redactedHost(cfg *pgxpool.Config) string {
 }
 
 // Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+func (db *DB) Close() { db.pool.Close() }
 
 // Ping checks that Postgres answers.
-func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Exec runs a statement on a pooled connection (Querier).
+func (db *DB) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return db.pool.Exec(ctx, sql, args...)
+}
+
+// Query runs a query on a pooled connection (Querier).
+func (db *DB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return db.pool.Query(ctx, sql, args...)
+}
+
+// QueryRow runs a one-row query on a pooled connection (Querier).
+func (db *DB) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return db.pool.QueryRow(ctx, sql, args...)
+}
+
+// SendBatch sends a batch on a pooled connection (Querier).
+func (db *DB) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	return db.pool.SendBatch(ctx, b)
+}
+
+// CopyFrom streams rows with COPY on a pooled connection (Querier).
+func (db *DB) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	return db.pool.CopyFrom(ctx, table, columns, src)
+}
 
 // Querier is what both a pool and a transaction offer; storage functions that
 // must work inside a caller's transaction take one.
@@ -70,11 +97,15 @@ type Querier interface {
 	CopyFrom(ctx context.Context, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error)
 }
 
+// Tx is the unit of work InTx hands to its function: every storage function
+// that takes a Querier runs inside it.
+type Tx = Querier
+
 // InTx runs fn in a transaction, committing when it returns nil and rolling
 // back otherwise. Commit and rollback run without the caller's cancellation
 // so a cancelled request never leaves a transaction open.
-func (db *DB) InTx(ctx context.Context, fn func(tx pgx.Tx) error) (err error) {
-	tx, err := db.Pool.Begin(ctx)
+func (db *DB) InTx(ctx context.Context, fn func(tx Tx) error) (err error) {
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -75,7 +75,7 @@ const entrySyncLockKey = "tally.toggl_sync"
 // confirmedTag is recorded on the tag_remove write-backs of voided
 // confirmations.
 func (db *DB) BeginEntrySync(ctx context.Context, trackSeen bool, confirmedTag string) (*EntrySyncWriter, error) {
-	conn, err := db.Pool.Acquire(ctx)
+	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("acquire sync connection: %w", err)
 	}
@@ -218,7 +218,7 @@ func scanEntryWrite(row pgx.Row) (EntryWriteResult, error) {
 // (to size progress bars).
 func (db *DB) CountLiveEntries(ctx context.Context, from, to time.Time) (int64, error) {
 	var n int64
-	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM time_entries
+	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM time_entries
 		WHERE local_date BETWEEN $1 AND $2 AND deleted_at IS NULL`, from, to).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count entries: %w", err)

@@ -57,7 +57,7 @@ const (
 // project, person and date, straight from the wire: memory stays flat
 // however many rows there are. An error from fn stops the stream.
 func (db *DB) ExportEntries(ctx context.Context, f ExportFilter, fn func(ExportRow) error) error {
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, `
 		SELECT pe.id, coalesce(p.client_name, ''), coalesce(p.name, ''), `+exportPerson+`, `+exportEmail+`,
 			pe.local_date, pe.duration_secs, pe.billable, pe.rate_minor IS NOT NULL,
 			coalesce(pe.rate_minor, 0), coalesce(pe.currency, ''), coalesce(pe.amount_minor, 0),
@@ -123,7 +123,7 @@ func (db *DB) ExportGroups(ctx context.Context, f ExportFilter, by ExportGroupBy
 	default:
 		return fmt.Errorf("export: unknown grouping %q", by)
 	}
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, `
 		SELECT `+keys+`, coalesce(pe.currency, ''), count(*), sum(pe.duration_secs),
 			coalesce(sum(pe.duration_secs) FILTER (WHERE c.id IS NOT NULL), 0),
 			coalesce(sum(pe.amount_minor), 0),

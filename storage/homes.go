@@ -14,7 +14,7 @@ import (
 // week, Monday first.
 func (db *DB) HoursByDay(ctx context.Context, employeeIDs []int64, week model.Week) ([7]int64, error) {
 	var out [7]int64
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, `
 		SELECT (local_date - $2::date) AS d, sum(duration_secs)
 		FROM time_entries
 		WHERE employee_id = ANY($1) AND local_date BETWEEN $2 AND $3 AND deleted_at IS NULL
@@ -46,7 +46,7 @@ type ProjectHours struct {
 // HoursByProject returns the listed people's time per project in the week,
 // largest first, at most limit rows (unallocated time counts as a project).
 func (db *DB) HoursByProject(ctx context.Context, employeeIDs []int64, week model.Week, limit int) ([]ProjectHours, error) {
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, `
 		SELECT coalesce(p.name, ''), coalesce(p.client_name, ''), sum(te.duration_secs) AS secs
 		FROM time_entries te
 		LEFT JOIN toggl_projects p ON p.id = te.project_id
@@ -66,7 +66,7 @@ func (db *DB) HoursByProject(ctx context.Context, employeeIDs []int64, week mode
 
 // ActiveEmployeeIDs returns the ids of every active, not deleted employee.
 func (db *DB) ActiveEmployeeIDs(ctx context.Context) ([]int64, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id FROM employees WHERE active AND deleted_at IS NULL ORDER BY id`)
+	rows, err := db.pool.Query(ctx, `SELECT id FROM employees WHERE active AND deleted_at IS NULL ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("active employees: %w", err)
 	}
@@ -76,7 +76,7 @@ func (db *DB) ActiveEmployeeIDs(ctx context.Context) ([]int64, error) {
 // UnmatchedPeople counts active employees without a Slack or a Toggl user.
 func (db *DB) UnmatchedPeople(ctx context.Context) (int, error) {
 	var n int
-	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM employees
+	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM employees
 		WHERE active AND deleted_at IS NULL AND (slack_user_id IS NULL OR toggl_user_id IS NULL)`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("unmatched people: %w", err)
@@ -95,7 +95,7 @@ type ParkedItem struct {
 
 // ParkedInbox lists parked webhook deliveries, newest first.
 func (db *DB) ParkedInbox(ctx context.Context, limit int) ([]ParkedItem, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, source || ' webhook', attempts, last_error, received_at
+	rows, err := db.pool.Query(ctx, `SELECT id, source || ' webhook', attempts, last_error, received_at
 		FROM webhook_inbox WHERE status = 'parked' ORDER BY id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("parked inbox: %w", err)
@@ -105,7 +105,7 @@ func (db *DB) ParkedInbox(ctx context.Context, limit int) ([]ParkedItem, error) 
 
 // ParkedOutbox lists parked Toggl write-backs, newest first.
 func (db *DB) ParkedOutbox(ctx context.Context, limit int) ([]ParkedItem, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, op || ' entry ' || entry_id, attempts, last_error, created_at
+	rows, err := db.pool.Query(ctx, `SELECT id, op || ' entry ' || entry_id, attempts, last_error, created_at
 		FROM toggl_outbox WHERE status = 'parked' ORDER BY id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("parked outbox: %w", err)
@@ -136,7 +136,7 @@ func (db *DB) RequeueParked(ctx context.Context, queue string, id int64, actor s
 		return false, fmt.Errorf("requeue: unknown queue %q", queue)
 	}
 	var ok bool
-	err := db.InTx(ctx, func(tx pgx.Tx) error {
+	err := db.InTx(ctx, func(tx Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE `+table+` SET status = 'pending', attempts = 0, next_attempt_at = now()
 			WHERE id = $1 AND status = 'parked'`, id)
 		if err != nil {
@@ -156,10 +156,10 @@ func (db *DB) RequeueParked(ctx context.Context, queue string, id int64, actor s
 
 // RecentSyncRuns returns the newest sync runs (see the package function).
 func (db *DB) RecentSyncRuns(ctx context.Context, limit int) ([]SyncRun, error) {
-	return RecentSyncRuns(ctx, db.Pool, limit)
+	return RecentSyncRuns(ctx, db.pool, limit)
 }
 
 // OpenRosterProblems returns the unresolved roster problems.
 func (db *DB) OpenRosterProblems(ctx context.Context) ([]RosterProblem, error) {
-	return ListRosterProblems(ctx, db.Pool, false)
+	return ListRosterProblems(ctx, db.pool, false)
 }

@@ -32,7 +32,7 @@ func (db *DB) Migrate(ctx context.Context) (MigrationResult, error) {
 	if err != nil {
 		return MigrationResult{}, fmt.Errorf("migration lock: %w", err)
 	}
-	sqlDB := stdlib.OpenDBFromPool(db.Pool)
+	sqlDB := stdlib.OpenDBFromPool(db.pool)
 	defer func() { _ = sqlDB.Close() }() // only releases the borrowed pool connections
 	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub, goose.WithSessionLocker(locker))
 	if err != nil {

@@ -61,13 +61,13 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := storagetest.New(t)
-	if err := storage.Audit(ctx, db.Pool, storage.AuditEvent{Actor: "system", Action: "test", Entity: "x", After: map[string]int{"a": 1}}); err != nil {
+	if err := storage.Audit(ctx, db, storage.AuditEvent{Actor: "system", Action: "test", Entity: "x", After: map[string]int{"a": 1}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Pool.Exec(ctx, `UPDATE audit_log SET actor = 'mallory'`); err == nil {
+	if _, err := db.Exec(ctx, `UPDATE audit_log SET actor = 'mallory'`); err == nil {
 		t.Fatal("audit_log accepted an UPDATE")
 	}
-	if _, err := db.Pool.Exec(ctx, `DELETE FROM audit_log`); err == nil {
+	if _, err := db.Exec(ctx, `DELETE FROM audit_log`); err == nil {
 		t.Fatal("audit_log accepted a DELETE")
 	}
 }
@@ -81,7 +81,7 @@ func TestIsUnavailable(t *testing.T) {
 		t.Fatalf("refused connection not unavailable: %v", err)
 	}
 	db := storagetest.New(t)
-	_, err = db.Pool.Exec(ctx, `SELECT * FROM no_such_table`)
+	_, err = db.Exec(ctx, `SELECT * FROM no_such_table`)
 	if err == nil || storage.IsUnavailable(err) {
 		t.Fatalf("a bad query is not an outage: %v", err)
 	}

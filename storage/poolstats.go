@@ -16,8 +16,9 @@ type PoolCollector struct {
 	waitSecs *prometheus.Desc
 }
 
-// NewPoolCollector returns a collector for pool.
-func NewPoolCollector(pool *pgxpool.Pool) *PoolCollector {
+// NewPoolCollector returns a collector for db's pool.
+func NewPoolCollector(db *DB) *PoolCollector {
+	pool := db.pool
 	d := func(name, help string) *prometheus.Desc {
 		return prometheus.NewDesc("tally_db_pool_"+name, help, nil, nil)
 	}

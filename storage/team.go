@@ -33,7 +33,7 @@ func teamScanEmployee(row pgx.Row) (model.Employee, error) {
 // EmployeeBySlackID returns the live (not deleted) employee linked to a Slack
 // user, or ErrNoEmployee.
 func (db *DB) EmployeeBySlackID(ctx context.Context, slackUserID string) (model.Employee, error) {
-	return teamEmployeeBySlackID(ctx, db.Pool, slackUserID)
+	return teamEmployeeBySlackID(ctx, db.pool, slackUserID)
 }
 
 func teamEmployeeBySlackID(ctx context.Context, q Querier, slackUserID string) (model.Employee, error) {
@@ -51,7 +51,7 @@ func teamEmployeeBySlackID(ctx context.Context, q Querier, slackUserID string) (
 // EmployeeByID returns the live (not deleted) employee with that id, or
 // ErrNoEmployee.
 func (db *DB) EmployeeByID(ctx context.Context, id int64) (model.Employee, error) {
-	e, err := teamScanEmployee(db.Pool.QueryRow(ctx, `SELECT `+teamEmployeeColumns+`
+	e, err := teamScanEmployee(db.pool.QueryRow(ctx, `SELECT `+teamEmployeeColumns+`
 		FROM employees e WHERE e.id = $1 AND e.deleted_at IS NULL`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return model.Employee{}, ErrNoEmployee
@@ -70,7 +70,7 @@ func (db *DB) EmployeeByID(ctx context.Context, id int64) (model.Employee, error
 // recursive UNION discards rows it has already produced. The manager is
 // never part of their own subtree. Ordered by name.
 func (db *DB) Subtree(ctx context.Context, managerID int64, directOnly bool) ([]model.Employee, error) {
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, `
 		WITH RECURSIVE sub(id, bamboo_id) AS (
 			SELECT r.id, r.bamboo_id
 			FROM employees m
@@ -113,7 +113,7 @@ func (db *DB) Manages(ctx context.Context, managerID, employeeID int64) (bool, e
 		return false, nil
 	}
 	var ok bool
-	err := db.Pool.QueryRow(ctx, `
+	err := db.pool.QueryRow(ctx, `
 		WITH RECURSIVE up(id, supervisor) AS (
 			SELECT e.id, e.supervisor_bamboo_id FROM employees e
 			WHERE e.id = $2 AND e.deleted_at IS NULL
@@ -133,7 +133,7 @@ func (db *DB) Manages(ctx context.Context, managerID, employeeID int64) (bool, e
 // what makes a person a manager in tally.
 func (db *DB) HasReports(ctx context.Context, employeeID int64) (bool, error) {
 	var ok bool
-	err := db.Pool.QueryRow(ctx, `
+	err := db.pool.QueryRow(ctx, `
 		SELECT EXISTS (
 			SELECT 1 FROM employees m
 			JOIN employees r ON r.supervisor_bamboo_id = m.bamboo_id AND r.deleted_at IS NULL

@@ -28,7 +28,7 @@ const weekConfirmedJoin = `LEFT JOIN LATERAL (
 // status. An entry is "changed" when a confirmation for other content was
 // voided (or still hangs on) and none holds for the current content.
 func (db *DB) WeekEntries(ctx context.Context, employeeID int64, week model.Week) ([]model.Entry, error) {
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, `
 		SELECT pe.id, pe.toggl_user_id, coalesce(pe.employee_id, 0), coalesce(pe.project_id, 0),
 			coalesce(p.name, ''), coalesce(p.client_name, ''), coalesce(pe.task_id, 0),
 			pe.description, pe.billable, pe.tag_ids, pe.start_at, pe.stop_at, pe.tz_offset_secs,
@@ -140,7 +140,7 @@ func (db *DB) TeamSummaries(ctx context.Context, employeeIDs []int64, week model
 	if len(ids) == 0 {
 		return out, nil
 	}
-	err := db.InTx(ctx, func(tx pgx.Tx) error {
+	err := db.InTx(ctx, func(tx Tx) error {
 		// The planner's estimate for a few hundred people crosses
 		// jit_above_cost, and compiling the query costs more (10-400 ms)
 		// than running it (~20 ms for 200 people × 40 entries).
@@ -232,7 +232,7 @@ type ProjectOption struct {
 // RecentProjects returns the active projects the person logged time on most
 // recently, newest first, at most limit of them.
 func (db *DB) RecentProjects(ctx context.Context, employeeID int64, limit int) ([]ProjectOption, error) {
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, `
 		SELECT p.id, p.name, p.client_name
 		FROM (
 			SELECT project_id, max(start_at) AS last_used
@@ -253,7 +253,7 @@ func (db *DB) RecentProjects(ctx context.Context, employeeID int64, limit int) (
 // query (case-insensitive; empty matches all), ordered by client and name,
 // at most limit of them — the options of the picker's search.
 func (db *DB) ActiveProjects(ctx context.Context, query string, limit int) ([]ProjectOption, error) {
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, `
 		SELECT id, name, client_name FROM toggl_projects
 		WHERE active AND ($1 = '' OR strpos(lower(name || ' ' || client_name), lower($1)) > 0)
 		ORDER BY lower(client_name), lower(name), id
@@ -267,7 +267,7 @@ func (db *DB) ActiveProjects(ctx context.Context, query string, limit int) ([]Pr
 // ActiveProject returns one active project, or ok false when it is unknown
 // or archived.
 func (db *DB) ActiveProject(ctx context.Context, id int64) (ProjectOption, bool, error) {
-	return ConfirmProject(ctx, db.Pool, id)
+	return ConfirmProject(ctx, db.pool, id)
 }
 
 func weekCollectProjects(rows pgx.Rows) ([]ProjectOption, error) {

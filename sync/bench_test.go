@@ -45,11 +45,11 @@ func procStatusMB(key string) float64 {
 // benchRoster gives every Toggl user an employee and a rate, as in production.
 func benchRoster(b *testing.B, db *storage.DB) {
 	bg := context.Background()
-	if _, err := db.Pool.Exec(bg, `INSERT INTO employees (bamboo_id, email, toggl_user_id)
+	if _, err := db.Exec(bg, `INSERT INTO employees (bamboo_id, email, toggl_user_id)
 		SELECT 'b' || i, 'p' || i || '@example.com', 100000 + i FROM generate_series(1, $1) i`, benchUsers); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := db.Pool.Exec(bg, `INSERT INTO billable_rates (employee_id, effective_date, amount_minor, currency)
+	if _, err := db.Exec(bg, `INSERT INTO billable_rates (employee_id, effective_date, amount_minor, currency)
 		SELECT id, '2025-01-01', 9000 + id % 5000, 'USD' FROM employees`); err != nil {
 		b.Fatal(err)
 	}
@@ -173,13 +173,13 @@ func benchNaive(b *testing.B, fake *sandbox.Toggl) float64 {
 				}
 				var empID *int64
 				var rateMinor *int64
-				err = db.Pool.QueryRow(c, `SELECT e.id, (SELECT r.amount_minor FROM billable_rates r
+				err = db.QueryRow(c, `SELECT e.id, (SELECT r.amount_minor FROM billable_rates r
 					WHERE r.employee_id = e.id AND r.effective_date <= $2 ORDER BY r.effective_date DESC LIMIT 1)
 					FROM employees e WHERE e.toggl_user_id = $1`, se.TogglUserID, se.LocalDate).Scan(&empID, &rateMinor)
 				if err != nil && err != pgx.ErrNoRows {
 					b.Fatal(err)
 				}
-				_, err = db.Pool.Exec(c, `INSERT INTO time_entries (id, toggl_user_id, employee_id, project_id, task_id,
+				_, err = db.Exec(c, `INSERT INTO time_entries (id, toggl_user_id, employee_id, project_id, task_id,
 					description, billable, tag_ids, start_at, stop_at, tz_offset_secs, local_date, duration_secs,
 					toggl_updated_at, content_hash, unknown_user)
 					VALUES ($1, $2, $3, nullif($4, 0), nullif($5, 0), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $3::bigint IS NULL)
@@ -228,7 +228,7 @@ func benchCopyFloor(b *testing.B, fake *sandbox.Toggl) float64 {
 	cols := []string{"id", "toggl_user_id", "employee_id", "project_id", "task_id", "description", "billable", "tag_ids",
 		"start_at", "stop_at", "tz_offset_secs", "local_date", "duration_secs", "toggl_updated_at", "content_hash", "unknown_user"}
 	start := time.Now()
-	n, err := db.Pool.CopyFrom(context.Background(), pgx.Identifier{"time_entries"}, cols, pgx.CopyFromRows(rows))
+	n, err := db.CopyFrom(context.Background(), pgx.Identifier{"time_entries"}, cols, pgx.CopyFromRows(rows))
 	if err != nil {
 		b.Fatal(err)
 	}

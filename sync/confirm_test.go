@@ -36,7 +36,7 @@ func TestEditedAfterConfirmationLosesIt(t *testing.T) {
 	bg := context.Background()
 	week := model.WeekOf(entry.Start)
 	var oldHash string
-	if err := f.db.Pool.QueryRow(bg, `SELECT content_hash FROM time_entries WHERE id = $1`, entry.ID).Scan(&oldHash); err != nil {
+	if err := f.db.QueryRow(bg, `SELECT content_hash FROM time_entries WHERE id = $1`, entry.ID).Scan(&oldHash); err != nil {
 		t.Fatal(err)
 	}
 	for _, stmt := range []struct {
@@ -47,7 +47,7 @@ func TestEditedAfterConfirmationLosesIt(t *testing.T) {
 		{`INSERT INTO toggl_outbox (entry_id, op, idempotency_key) VALUES ($1, 'tag_add', 'tag_add:' || $1::bigint)`, []any{entry.ID}},
 		{`INSERT INTO week_approvals (employee_id, week_start, status, decided_by) VALUES ($1, $2, 'approved', 'UMGR')`, []any{empID, week.Start}},
 	} {
-		if _, err := f.db.Pool.Exec(bg, stmt.sql, stmt.args...); err != nil {
+		if _, err := f.db.Exec(bg, stmt.sql, stmt.args...); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -107,7 +107,7 @@ func TestDeletedConfirmedEntryIsVoided(t *testing.T) {
 		t.Fatal(err)
 	}
 	entry := firstStopped(t, f, person.ID)
-	_, err := f.db.Pool.Exec(context.Background(), `INSERT INTO confirmations (entry_id, employee_id, content_hash, slack_user_id)
+	_, err := f.db.Exec(context.Background(), `INSERT INTO confirmations (entry_id, employee_id, content_hash, slack_user_id)
 		SELECT id, $2, content_hash, 'U1' FROM time_entries WHERE id = $1`, entry.ID, empID)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestUnknownUserKeptThenLinked(t *testing.T) {
 		t.Fatal("entries of a user outside the roster should be flagged unknown")
 	}
 	// HR adds the person (matched by email), the next sync attributes the entries.
-	_, err := f.db.Pool.Exec(context.Background(), `INSERT INTO employees (bamboo_id, email) VALUES ('b9', $1)`, u.Email)
+	_, err := f.db.Exec(context.Background(), `INSERT INTO employees (bamboo_id, email) VALUES ('b9', $1)`, u.Email)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func TestBackdatedRateReprices(t *testing.T) {
 	}
 	bg := context.Background()
 	week := model.WeekOf(testNow)
-	if _, err := f.db.Pool.Exec(bg, `INSERT INTO billable_rates (employee_id, effective_date, amount_minor, currency)
+	if _, err := f.db.Exec(bg, `INSERT INTO billable_rates (employee_id, effective_date, amount_minor, currency)
 		VALUES ($1, '2025-01-01', 10000, 'EUR')`, empID); err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestBackdatedRateReprices(t *testing.T) {
 		day                time.Time
 	}
 	load := func() map[int64]priced {
-		rows, err := f.db.Pool.Query(bg, `SELECT id, duration_secs, rate_minor, amount_minor, billable, local_date
+		rows, err := f.db.Query(bg, `SELECT id, duration_secs, rate_minor, amount_minor, billable, local_date
 			FROM priced_entries WHERE employee_id = $1`, empID)
 		if err != nil {
 			t.Fatal(err)
@@ -202,7 +202,7 @@ func TestBackdatedRateReprices(t *testing.T) {
 	// A raise arrives late, effective from Wednesday of the current week:
 	// entries from then on are repriced with no re-sync.
 	wed := week.Start.AddDate(0, 0, 2)
-	if _, err := f.db.Pool.Exec(bg, `INSERT INTO billable_rates (employee_id, effective_date, amount_minor, currency)
+	if _, err := f.db.Exec(bg, `INSERT INTO billable_rates (employee_id, effective_date, amount_minor, currency)
 		VALUES ($1, $2, 12345, 'EUR')`, empID, wed); err != nil {
 		t.Fatal(err)
 	}

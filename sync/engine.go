@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
@@ -147,7 +146,7 @@ type plan struct {
 // incremental run, newest first, and stops at its watermark. The first run
 // has no watermark and reads the full window.
 func (e *Engine) RunIncremental(ctx context.Context) (Result, error) {
-	wm, ok, err := storage.SyncWatermark(ctx, e.db.Pool)
+	wm, ok, err := storage.SyncWatermark(ctx, e.db)
 	if err != nil {
 		return Result{}, err
 	}
@@ -190,12 +189,12 @@ func (e *Engine) run(ctx context.Context, p plan) (Result, error) {
 		return Result{}, fmt.Errorf("start %s sync: %w", p.mode, err)
 	}
 	defer w.Close()
-	if n, err := storage.AbandonSyncRuns(ctx, e.db.Pool, started); err != nil {
+	if n, err := storage.AbandonSyncRuns(ctx, e.db, started); err != nil {
 		return Result{}, err
 	} else if n > 0 {
 		e.log.Warn("marked abandoned sync runs failed", zap.Int("runs", n))
 	}
-	runID, err := storage.StartSyncRun(ctx, e.db.Pool, p.mode, &p.from, &p.to, started)
+	runID, err := storage.StartSyncRun(ctx, e.db, p.mode, &p.from, &p.to, started)
 	if err != nil {
 		return Result{}, err
 	}
@@ -249,7 +248,7 @@ func (e *Engine) execute(ctx context.Context, p plan, w *storage.EntrySyncWriter
 		res.ChangedWeeks = append(res.ChangedWeeks, r.ChangedWeeks...)
 	}
 	if !p.refresh {
-		users, projects, err := storage.MissingTogglRefs(ctx, e.db.Pool, refs.users(), refs.projects())
+		users, projects, err := storage.MissingTogglRefs(ctx, e.db, refs.users(), refs.projects())
 		if err != nil {
 			return err
 		}
@@ -275,7 +274,7 @@ func (e *Engine) refreshWorkspace(ctx context.Context, users, projects bool) err
 		for i, u := range list {
 			rows[i] = storage.TogglUser{ID: u.ID, Email: u.Email, Fullname: u.Fullname, Active: u.Active, Timezone: u.Timezone}
 		}
-		err = e.db.InTx(ctx, func(tx pgx.Tx) error {
+		err = e.db.InTx(ctx, func(tx storage.Tx) error {
 			if _, err := storage.UpsertTogglUsers(ctx, tx, rows); err != nil {
 				return err
 			}
@@ -298,7 +297,7 @@ func (e *Engine) refreshWorkspace(ctx context.Context, users, projects bool) err
 				rows[i].ClientID = *p.ClientID
 			}
 		}
-		if _, err := storage.UpsertTogglProjects(ctx, e.db.Pool, rows); err != nil {
+		if _, err := storage.UpsertTogglProjects(ctx, e.db, rows); err != nil {
 			return err
 		}
 	}
@@ -338,5 +337,5 @@ func (e *Engine) record(ctx context.Context, res Result, started time.Time, runE
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	return storage.FinishSyncRun(rctx, e.db.Pool, run)
+	return storage.FinishSyncRun(rctx, e.db, run)
 }

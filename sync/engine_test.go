@@ -62,7 +62,7 @@ func TestFullSyncPagesAndTwoSyncsLeaveSameDatabase(t *testing.T) {
 	if snapshot(t, f.db) != first {
 		t.Fatal("two syncs in a row left different databases")
 	}
-	runs, err := storage.RecentSyncRuns(ctx(t), f.db.Pool, 5)
+	runs, err := storage.RecentSyncRuns(ctx(t), f.db, 5)
 	if err != nil || len(runs) != 2 || runs[0].Status != StatusOK || runs[0].Pages != wantPages || runs[0].Seen != rows {
 		t.Fatalf("sync_runs = %+v, %v", runs, err)
 	}
@@ -84,7 +84,7 @@ func TestEntryShapeLocalDateAndOffset(t *testing.T) {
 		var off int
 		var local time.Time
 		var hash string
-		err := f.db.Pool.QueryRow(context.Background(), `SELECT tz_offset_secs, local_date, content_hash
+		err := f.db.QueryRow(context.Background(), `SELECT tz_offset_secs, local_date, content_hash
 			FROM time_entries WHERE id = $1`, e.ID).Scan(&off, &local, &hash)
 		if err != nil {
 			continue // outside the window
@@ -237,7 +237,7 @@ func TestQuotaExhaustedMidRun(t *testing.T) {
 	if res.Pages != 2 || res.Inserted == 0 || res.Deleted != 0 {
 		t.Fatalf("run = %+v; want 2 pages written and no deletions", res)
 	}
-	runs, _ := storage.RecentSyncRuns(ctx(t), f.db.Pool, 1)
+	runs, _ := storage.RecentSyncRuns(ctx(t), f.db, 1)
 	if len(runs) != 1 || runs[0].Status != StatusQuotaExhausted || runs[0].QuotaRemaining == nil || *runs[0].QuotaRemaining != 0 {
 		t.Fatalf("recorded run = %+v", runs)
 	}
@@ -286,7 +286,7 @@ func Test429StormAndFaults(t *testing.T) {
 }
 
 func calmRequests(t *testing.T, f *fixture) int {
-	runs, err := storage.RecentSyncRuns(ctx(t), f.db.Pool, 1)
+	runs, err := storage.RecentSyncRuns(ctx(t), f.db, 1)
 	if err != nil || len(runs) == 0 {
 		t.Fatal(err)
 	}
@@ -331,7 +331,7 @@ func TestAuthErrorHidesToken(t *testing.T) {
 	if !errors.As(err, &ae) {
 		t.Fatalf("err = %v; want an auth error", err)
 	}
-	runs, _ := storage.RecentSyncRuns(ctx(t), f.db.Pool, 1)
+	runs, _ := storage.RecentSyncRuns(ctx(t), f.db, 1)
 	for _, s := range []string{err.Error(), runs[0].Error} {
 		if containsAny(s, "wrong-secret-token", "d3JvbmctcZWNyZXQ") {
 			t.Fatalf("token leaked: %s", s)

@@ -126,7 +126,7 @@ func ctx(t *testing.T) context.Context {
 // snapshot renders every stored entry's synced columns.
 func snapshot(t *testing.T, db *storage.DB) string {
 	t.Helper()
-	rows, err := db.Pool.Query(context.Background(), `SELECT id, toggl_user_id, coalesce(employee_id, 0),
+	rows, err := db.Query(context.Background(), `SELECT id, toggl_user_id, coalesce(employee_id, 0),
 		coalesce(project_id, 0), coalesce(task_id, 0), description, billable, tag_ids, start_at, stop_at,
 		tz_offset_secs, local_date, duration_secs, toggl_updated_at, content_hash, deleted_at IS NOT NULL, unknown_user
 		FROM time_entries ORDER BY id`)
@@ -151,7 +151,7 @@ func snapshot(t *testing.T, db *storage.DB) string {
 func count(t *testing.T, db *storage.DB, sql string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := db.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+	if err := db.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return n
@@ -178,7 +178,7 @@ func liveInWindow(fake *sandbox.Toggl, from, to time.Time) (stopped, running int
 func addEmployee(t *testing.T, db *storage.DB, u sandbox.TogglUser) int64 {
 	t.Helper()
 	var id int64
-	err := db.Pool.QueryRow(context.Background(), `INSERT INTO employees (bamboo_id, email, first_name, last_name, toggl_user_id)
+	err := db.QueryRow(context.Background(), `INSERT INTO employees (bamboo_id, email, first_name, last_name, toggl_user_id)
 		VALUES ($1, $2, $3, $4, $5) RETURNING id`, fmt.Sprint("b", u.ID), u.Email, u.FirstName, u.LastName, u.ID).Scan(&id)
 	if err != nil {
 		t.Fatal(err)

@@ -99,7 +99,7 @@ func NewWriteback(db *storage.DB, api WritebackAPI, opts WritebackOptions) (*Wri
 func (w *Writeback) RunOnce(ctx context.Context) (int, error) {
 	finished := 0
 	for b := 0; b < w.opts.MaxBatches; b++ {
-		items, err := storage.ClaimOutbox(ctx, w.db.Pool, w.opts.Now(), w.opts.Lease, w.opts.BatchSize)
+		items, err := storage.ClaimOutbox(ctx, w.db, w.opts.Now(), w.opts.Lease, w.opts.BatchSize)
 		if err != nil {
 			return finished, err
 		}
@@ -112,7 +112,7 @@ func (w *Writeback) RunOnce(ctx context.Context) (int, error) {
 			return finished, err
 		}
 	}
-	if pending, _, err := storage.OutboxCounts(ctx, w.db.Pool); err == nil {
+	if pending, _, err := storage.OutboxCounts(ctx, w.db); err == nil {
 		w.pend.Set(float64(pending))
 	}
 	return finished, nil
@@ -266,9 +266,9 @@ func (w *Writeback) record(ctx context.Context, o *outcome) (int, error) {
 		}
 	}
 	finished := len(o.done) + len(o.superseded)
-	errs = append(errs, storage.MarkOutboxDone(rctx, w.db.Pool, o.done, now))
+	errs = append(errs, storage.MarkOutboxDone(rctx, w.db, o.done, now))
 	count(o.done, "done")
-	errs = append(errs, storage.SupersedeOutbox(rctx, w.db.Pool, o.superseded, "superseded: a later write or CONFIRMED_TAG is empty", now))
+	errs = append(errs, storage.SupersedeOutbox(rctx, w.db, o.superseded, "superseded: a later write or CONFIRMED_TAG is empty", now))
 	count(o.superseded, "superseded")
 	for reason, ids := range o.retry {
 		var retry []int64
@@ -281,12 +281,12 @@ func (w *Writeback) record(ctx context.Context, o *outcome) (int, error) {
 		}
 		for _, id := range retry {
 			next := now.Add(w.retryDelay(o.byID[id].Attempts, reason))
-			errs = append(errs, storage.RetryOutbox(rctx, w.db.Pool, []int64{id}, next, reason))
+			errs = append(errs, storage.RetryOutbox(rctx, w.db, []int64{id}, next, reason))
 		}
 		count(retry, "retry")
 	}
 	for reason, ids := range o.parked {
-		errs = append(errs, storage.ParkOutbox(rctx, w.db.Pool, ids, reason, now))
+		errs = append(errs, storage.ParkOutbox(rctx, w.db, ids, reason, now))
 		count(ids, "parked")
 		finished += len(ids)
 		w.log.Warn("write-back parked", zap.Int("rows", len(ids)), zap.String("reason", reason))

@@ -40,7 +40,7 @@ func newWBFixture(t *testing.T, tag string, clientAttempts int) *wbFixture {
 
 func (f *wbFixture) enqueue(t *testing.T, op string, entryID int64, p storage.OutboxPayload) {
 	t.Helper()
-	if _, err := storage.EnqueueOutbox(context.Background(), f.db.Pool, entryID, op, p,
+	if _, err := storage.EnqueueOutbox(context.Background(), f.db, entryID, op, p,
 		fmt.Sprintf("%s:%d:%d", op, entryID, time.Now().UnixNano())); err != nil {
 		t.Fatal(err)
 	}
@@ -68,10 +68,10 @@ func TestWritebackBulkAddsWithRetriesThenSuccess(t *testing.T) {
 		f.enqueue(t, storage.OutboxTagAdd, id, storage.OutboxPayload{})
 	}
 	// Duplicate enqueue is a no-op.
-	if added, _ := storage.EnqueueOutbox(context.Background(), f.db.Pool, ids[0], storage.OutboxTagAdd, storage.OutboxPayload{}, "k"); !added {
+	if added, _ := storage.EnqueueOutbox(context.Background(), f.db, ids[0], storage.OutboxTagAdd, storage.OutboxPayload{}, "k"); !added {
 		t.Fatal("first enqueue with key k not added")
 	}
-	if added, _ := storage.EnqueueOutbox(context.Background(), f.db.Pool, ids[0], storage.OutboxTagAdd, storage.OutboxPayload{}, "k"); added {
+	if added, _ := storage.EnqueueOutbox(context.Background(), f.db, ids[0], storage.OutboxTagAdd, storage.OutboxPayload{}, "k"); added {
 		t.Fatal("second enqueue with key k added")
 	}
 	f.fake.Inject(sandbox.TogglFault{Path: "time_entries", Status: 429, Times: 3})
@@ -172,7 +172,7 @@ func TestWritebackPermanentFailureParks(t *testing.T) {
 	if n, err := f.wb.RunOnce(ctx(t)); n != 1 || err != nil {
 		t.Fatalf("RunOnce = %d, %v", n, err)
 	}
-	if _, parked, _ := storage.OutboxCounts(context.Background(), f.db.Pool); parked != 1 {
+	if _, parked, _ := storage.OutboxCounts(context.Background(), f.db); parked != 1 {
 		t.Fatalf("parked = %d; want 1", parked)
 	}
 }

@@ -3,9 +3,10 @@ package storagetest
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/storage"
@@ -35,7 +36,7 @@ func AddEmployee(t testing.TB, db *storage.DB, e SeedEmployee) int64 {
 		toggl = e.TogglUserID
 	}
 	var id int64
-	err := db.Pool.QueryRow(context.Background(), `
+	err := db.QueryRow(context.Background(), `
 		INSERT INTO employees (bamboo_id, email, first_name, last_name, slack_user_id, slack_tz,
 			toggl_user_id, supervisor_bamboo_id, is_contractor, employment_type)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9, CASE WHEN $9 THEN 'Contractor' ELSE 'Full-Time' END)
@@ -49,7 +50,7 @@ func AddEmployee(t testing.TB, db *storage.DB, e SeedEmployee) int64 {
 // AddRate inserts a billable rate in force from date.
 func AddRate(t testing.TB, db *storage.DB, employeeID int64, from string, minor int64, currency string) {
 	t.Helper()
-	_, err := db.Pool.Exec(context.Background(), `INSERT INTO billable_rates (employee_id, effective_date, amount_minor, currency)
+	_, err := db.Exec(context.Background(), `INSERT INTO billable_rates (employee_id, effective_date, amount_minor, currency)
 		VALUES ($1, $2, $3, $4)`, employeeID, from, minor, currency)
 	if err != nil {
 		t.Fatalf("seed rate: %v", err)
@@ -59,7 +60,7 @@ func AddRate(t testing.TB, db *storage.DB, employeeID int64, from string, minor 
 // AddProject inserts a Toggl project.
 func AddProject(t testing.TB, db *storage.DB, id int64, name, client string) {
 	t.Helper()
-	_, err := db.Pool.Exec(context.Background(), `INSERT INTO toggl_projects (id, name, client_name, billable)
+	_, err := db.Exec(context.Background(), `INSERT INTO toggl_projects (id, name, client_name, billable)
 		VALUES ($1, $2, $3, true)`, id, name, client)
 	if err != nil {
 		t.Fatalf("seed project: %v", err)
@@ -91,7 +92,7 @@ func AddEntry(t testing.TB, db *storage.DB, e SeedEntry) {
 	_, offset := e.Start.Zone()
 	local := time.Date(e.Start.Year(), e.Start.Month(), e.Start.Day(), 0, 0, 0, 0, time.UTC)
 	hash := model.ContentHash(e.Start, e.Seconds, e.ProjectID, 0, e.Description, e.Billable)
-	_, err := db.Pool.Exec(context.Background(), `
+	_, err := db.Exec(context.Background(), `
 		INSERT INTO time_entries (id, toggl_user_id, employee_id, project_id, description, billable,
 			start_at, stop_at, tz_offset_secs, local_date, duration_secs, toggl_updated_at, content_hash)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11, now(), $12)`,
@@ -107,7 +108,7 @@ func AddEntry(t testing.TB, db *storage.DB, e SeedEntry) {
 func CopyRows(tb testing.TB, db *storage.DB, table string, cols []string, n int, row func(i int) []any) {
 	tb.Helper()
 	i := 0
-	_, err := db.Pool.CopyFrom(context.Background(), pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+	_, err := db.CopyFrom(context.Background(), pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
 		if i == n {
 			return nil, nil
 		}

@@ -104,7 +104,23 @@ func New(t testing.TB) *storage.DB {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(db.Close)
+	urls.Store(db, u)
+	t.Cleanup(func() { urls.Delete(db) })
 	return db
+}
+
+// urls remembers the database URL behind each *storage.DB that New opened.
+var urls sync.Map
+
+// URLOf returns the URL of a database New opened for the test, for tests
+// that need a second pool on it.
+func URLOf(t testing.TB, db *storage.DB) string {
+	t.Helper()
+	u, ok := urls.Load(db)
+	if !ok {
+		t.Fatal("storagetest.URLOf: database not opened by storagetest.New")
+	}
+	return u.(string)
 }
 
 // buildTemplate migrates a template database once per test binary. Its name
