@@ -6,7 +6,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/tally .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/tallyhq/tally/cli.version=${VERSION}" -o /out/tally .
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/tally /usr/local/bin/tally

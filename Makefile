@@ -23,9 +23,12 @@ test: lint ## lint, then start local Postgres + Redis and run every test with th
 bench: ## start local Postgres + Redis, run every benchmark at scale, print one report (docs/bench.md)
 	@$(WITH_SERVICES) $(GO) run ./internal/benchreport -go $(GO) -o bench-report.json $(BENCH_ARGS)
 
+# VERSION is stamped into `tally version` (package cli's version variable).
+VERSION ?= dev
+
 .PHONY: build
 build: ## build the tally binary
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/tally .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X github.com/tallyhq/tally/cli.version=$(VERSION)" -o bin/tally .
 
 .PHONY: services-start
 services-start: ## start the private Postgres and Redis

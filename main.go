@@ -1,5 +1,6 @@
 // Command tally is a Slack-first bot that makes an engineering organisation's
-// hours billable and trustworthy. See README.md.
+// hours billable and trustworthy. See README.md; the command line is package
+// cli, the wiring package app.
 package main
 
 import (
@@ -7,11 +8,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/tallyhq/tally/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
+	err := cli.Run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
 	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	os.Exit(cli.ExitCode(err, os.Stderr))
 }

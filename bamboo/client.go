@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,9 +17,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// ErrNotFound is returned when BambooHR answers 404, e.g. for an employee
-// that was deleted.
-var ErrNotFound = errors.New("not found in BambooHR")
 
 // ClientOptions tune a Client. The zero value is production-ready.
 type ClientOptions struct {
@@ -83,8 +79,9 @@ func NewClient(baseURL, apiKey string, opts ClientOptions) (*Client, error) {
 // included.
 func (c *Client) Requests() int64 { return c.requests.Load() }
 
-// Employee reads one employee with the given field aliases. A deleted or
-// unknown employee gives ErrNotFound.
+// Employee reads one employee's current values of the given field aliases
+// (onlyCurrent left at its default, see CustomReport). A deleted or unknown
+// employee gives ErrNotFound.
 func (c *Client) Employee(ctx context.Context, id string, fields []string) (Record, error) {
 	q := url.Values{"fields": {strings.Join(fields, ",")}}
 	var r Record
@@ -95,17 +92,59 @@ func (c *Client) Employee(ctx context.Context, id string, fields []string) (Reco
 }
 
 // CustomReport reads every employee, active and inactive, with the given
-// fields through POST reports/custom?format=json.
+// fields through POST reports/custom?format=json. It reads current values:
+// onlyCurrent is left at BambooHR's default, because onlyCurrent=false
+// returns future-dated values of history fields (a raise entered ahead
+// would show up early); their dates come from the history tables instead.
 func (c *Client) CustomReport(ctx context.Context, fields []string) ([]Record, error) {
 	body := map[string]any{"title": "tally roster", "fields": fields}
 	var resp struct {
 		Employees []Record `json:"employees"`
 	}
-	q := url.Values{"format": {"json"}, "onlyCurrent": {"false"}}
-	if err := c.do(ctx, http.MethodPost, "reports/custom", q, body, &resp); err != nil {
+	q := url.Values{"format": {"json"}}
+	if err := c.doCall(ctx, call{method: http.MethodPost, path: "reports/custom", query: q, body: body, notFound: ErrBadRequest}, &resp); err != nil {
 		return nil, fmt.Errorf("custom report: %w", err)
 	}
 	return resp.Employees, nil
+}
+
+// ReportBatch is how many employee ids one filtered custom report asks
+// for: a 5,000-employee delivery is read in 10 requests.
+const ReportBatch = 500
+
+// EmployeesByID reads the current values of the given fields of the given
+// employees through the custom report filtered by employee id
+// (POST reports/custom?format=json with "filters": {"employeeIds": [...]},
+// Request a Custom Report: https://documentation.bamboohr.com/reference/request-custom-report-1),
+// ReportBatch ids per request, each id once. An id BambooHR does not report
+// (deleted, or not an employee id at all: BambooHR's ids are integers) is
+// simply absent from the result.
+func (c *Client) EmployeesByID(ctx context.Context, ids []string, fields []string) ([]Record, error) {
+	var nums []int64
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+		if err != nil || n <= 0 || seen[n] {
+			continue
+		}
+		seen[n] = true
+		nums = append(nums, n)
+	}
+	var out []Record
+	for len(nums) > 0 {
+		chunk := nums[:min(ReportBatch, len(nums))]
+		nums = nums[len(chunk):]
+		body := map[string]any{"title": "tally roster", "fields": fields, "filters": map[string]any{"employeeIds": chunk}}
+		var resp struct {
+			Employees []Record `json:"employees"`
+		}
+		q := url.Values{"format": {"json"}}
+		if err := c.doCall(ctx, call{method: http.MethodPost, path: "reports/custom", query: q, body: body, notFound: ErrBadRequest}, &resp); err != nil {
+			return nil, fmt.Errorf("custom report of %d employees: %w", len(chunk), err)
+		}
+		out = append(out, resp.Employees...)
+	}
+	return out, nil
 }
 
 // Directory reads the employee directory (active employees only).
@@ -162,6 +201,47 @@ func (c *Client) Table(ctx context.Context, employeeID, table string) ([]Record,
 	return rows, nil
 }
 
+// TableField is one column of an employee table.
+type TableField struct {
+	ID    string
+	Name  string
+	Alias string
+	Type  string // e.g. date, currency, text, list
+}
+
+// TableMeta is one employee table (compensation, jobInfo, a custom table)
+// and its columns, in BambooHR's order.
+type TableMeta struct {
+	Alias  string
+	Fields []TableField
+}
+
+// Tables lists the employee tables and their columns (GET meta/tables):
+// a field whose history BambooHR keeps is a column of one of them.
+func (c *Client) Tables(ctx context.Context) ([]TableMeta, error) {
+	var resp []struct {
+		Alias  string `json:"alias"`
+		Fields []struct {
+			ID    flexString `json:"id"`
+			Name  string     `json:"name"`
+			Alias string     `json:"alias"`
+			Type  string     `json:"type"`
+		} `json:"fields"`
+	}
+	if err := c.do(ctx, http.MethodGet, "meta/tables", nil, nil, &resp); err != nil {
+		return nil, fmt.Errorf("table metadata: %w", err)
+	}
+	out := make([]TableMeta, 0, len(resp))
+	for _, t := range resp {
+		m := TableMeta{Alias: t.Alias, Fields: make([]TableField, 0, len(t.Fields))}
+		for _, f := range t.Fields {
+			m.Fields = append(m.Fields, TableField{ID: string(f.ID), Name: f.Name, Alias: f.Alias, Type: f.Type})
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
 // TimeOff is one entry of who's out: approved time off of an employee
 // (Type "timeOff") or a company holiday (Type "holiday", no employee).
 type TimeOff struct {
@@ -173,7 +253,13 @@ type TimeOff struct {
 	End        time.Time // last day off, inclusive
 }
 
-// WhosOut lists approved time off and holidays between two dates.
+// WhosOut lists approved time off and holidays between two dates, of
+// everyone: BambooHR filters who's out by the API user's saved filters
+// unless the request says filter=off ("Set to off to bypass saved filters
+// for employee time off", Get a list of Who's Out:
+// https://documentation.bamboohr.com/reference/get-a-list-of-whos-out-1),
+// and a reminder must not go to someone on leave whom the API user's
+// filter hides.
 func (c *Client) WhosOut(ctx context.Context, start, end time.Time) ([]TimeOff, error) {
 	var rows []struct {
 		ID         flexString `json:"id"`
@@ -183,39 +269,43 @@ func (c *Client) WhosOut(ctx context.Context, start, end time.Time) ([]TimeOff, 
 		Start      string     `json:"start"`
 		End        string     `json:"end"`
 	}
-	q := url.Values{"start": {start.Format(time.DateOnly)}, "end": {end.Format(time.DateOnly)}}
+	q := url.Values{"start": {start.Format(time.DateOnly)}, "end": {end.Format(time.DateOnly)}, "filter": {"off"}}
 	if err := c.do(ctx, http.MethodGet, "time_off/whos_out", q, nil, &rows); err != nil {
 		return nil, fmt.Errorf("whos out: %w", err)
 	}
 	out := make([]TimeOff, 0, len(rows))
 	for _, r := range rows {
 		t := TimeOff{ID: string(r.ID), Type: r.Type, EmployeeID: string(r.EmployeeID), Name: r.Name}
-		t.Start, _ = parseDate(r.Start)
-		t.End, _ = parseDate(r.End)
+		t.Start, _ = ParseDate(r.Start)
+		t.End, _ = ParseDate(r.End)
 		out = append(out, t)
 	}
 	return out, nil
 }
 
-// statusError is a non-2xx answer; its text never holds the API key.
-type statusError struct {
-	code int
-	body string
-}
-
-func (e *statusError) Error() string {
-	return fmt.Sprintf("bamboohr answered %d: %s", e.code, e.body)
-}
-
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body, out any) error {
-	u := c.base.JoinPath(path)
-	if q != nil {
-		u.RawQuery = q.Encode()
+	return c.doCall(ctx, call{method: method, path: path, query: q, body: body}, out)
+}
+
+// call is one API request; notFound, when set, is what a 404 from it means
+// (default ErrNotFound).
+type call struct {
+	method   string
+	path     string
+	query    url.Values
+	body     any
+	notFound error
+}
+
+func (c *Client) doCall(ctx context.Context, k call, out any) error {
+	u := c.base.JoinPath(k.path)
+	if k.query != nil {
+		u.RawQuery = k.query.Encode()
 	}
 	var payload []byte
-	if body != nil {
+	if k.body != nil {
 		var err error
-		if payload, err = json.Marshal(body); err != nil {
+		if payload, err = json.Marshal(k.body); err != nil {
 			return fmt.Errorf("encode request: %w", err)
 		}
 	}
@@ -224,21 +314,21 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	eb.MaxInterval = c.opts.MaxBackoff
 	eb.RandomizationFactor = 0.5
 	_, err := backoff.Retry(ctx, func() (struct{}, error) {
-		return struct{}{}, c.once(ctx, method, u.String(), payload, out)
+		return struct{}{}, c.once(ctx, k, u.String(), payload, out)
 	}, backoff.WithBackOff(eb), backoff.WithMaxTries(c.opts.MaxTries), backoff.WithMaxElapsedTime(5*time.Minute),
 		backoff.WithNotify(func(err error, d time.Duration) {
-			c.log.Debug("retrying bamboohr request", zap.String("path", path), zap.Duration("after", d), zap.Error(err))
+			c.log.Debug("retrying bamboohr request", zap.String("path", k.path), zap.Duration("after", d), zap.Error(err))
 		}))
 	return err
 }
 
 // once sends one request; its error says whether to retry and when.
-func (c *Client) once(ctx context.Context, method, u string, payload []byte, out any) error {
+func (c *Client) once(ctx context.Context, k call, u string, payload []byte, out any) error {
 	var rd io.Reader
 	if payload != nil {
 		rd = bytes.NewReader(payload)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	req, err := http.NewRequestWithContext(ctx, k.method, u, rd)
 	if err != nil {
 		return backoff.Permanent(fmt.Errorf("build request: %w", err))
 	}
@@ -253,26 +343,15 @@ func (c *Client) once(ctx context.Context, method, u string, payload []byte, out
 		if ctx.Err() != nil {
 			return backoff.Permanent(ctx.Err())
 		}
-		return fmt.Errorf("%s %s: %w", method, req.URL.Path, err)
+		return fmt.Errorf("%s %s: %w", k.method, req.URL.Path, err)
 	}
 	defer func() { _ = resp.Body.Close() }() // read-only body: a close error changes nothing
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return fmt.Errorf("read response: %w", err)
 	}
-	switch {
-	case resp.StatusCode == http.StatusNotFound:
-		return backoff.Permanent(ErrNotFound)
-	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
-		se := &statusError{resp.StatusCode, snippet(data)}
-		if s, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && s >= 0 {
-			return fmt.Errorf("%w; %w", se, backoff.RetryAfter(s))
-		}
-		return se
-	case resp.StatusCode >= 500:
-		return &statusError{resp.StatusCode, snippet(data)}
-	case resp.StatusCode >= 300:
-		return backoff.Permanent(&statusError{resp.StatusCode, snippet(data)})
+	if resp.StatusCode >= 300 {
+		return statusError(resp, data, k.notFound)
 	}
 	if out == nil {
 		return nil

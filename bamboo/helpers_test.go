@@ -35,43 +35,20 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// rig is a database, the BambooHR fake, a webhook listener storing into the
-// database, a signed sender and an inbox worker.
+// rig is a database, a webhook listener storing into it and a signed
+// sender.
 type rig struct {
-	db       *storage.DB
-	bamboo   *sandbox.Bamboo
-	client   *bamboo.Client
-	settings bamboo.Settings
-	clock    *clock
-	sender   *sandbox.BambooWebhookSender
-	proc     *bamboo.Processor
-	reg      *prometheus.Registry
-	srv      *httptest.Server
+	db     *storage.DB
+	clock  *clock
+	sender *sandbox.BambooWebhookSender
+	reg    *prometheus.Registry
+	srv    *httptest.Server
 }
 
-type rigOptions struct {
-	rateTable bool
-	slack     bamboo.SlackLookup
-}
-
-func newRig(t testing.TB, o rigOptions) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	db := storagetest.New(t)
-	clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
-	fake, err := sandbox.NewBamboo(sandbox.BambooOptions{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fake.Close)
-	client, err := bamboo.NewClient(fake.URL(), fake.APIKey(), bamboo.ClientOptions{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxTries: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := bamboo.Settings{RateField: fake.RateField(), ContractorRateField: fake.ContractorRateField(), RateCurrency: "USD"}
-	if o.rateTable {
-		s.RateTable = fake.RateTable()
-	}
-	r := &rig{db: db, bamboo: fake, client: client, settings: s, clock: clk, reg: prometheus.NewRegistry()}
+	r := &rig{db: db, clock: &clock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}, reg: prometheus.NewRegistry()}
 	h, err := bamboo.NewWebhookHandler(db, bamboo.WebhookOptions{Secret: testSecret, Now: r.clock.Now, Registerer: r.reg})
 	if err != nil {
 		t.Fatal(err)
@@ -80,10 +57,6 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	t.Cleanup(r.srv.Close)
 	r.sender = sandbox.NewBambooWebhookSender(r.srv.URL+bamboo.WebhookPath, testSecret)
 	r.sender.Now = r.clock.Now
-	r.proc, err = bamboo.NewProcessor(db, client, s, bamboo.ProcessorOptions{Now: r.clock.Now, Registerer: r.reg, Slack: o.slack, MaxAttempts: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return r
 }
 
@@ -95,15 +68,6 @@ func (r *rig) send(t testing.TB, body []byte) {
 	}
 }
 
-func (r *rig) drain(t testing.TB) int {
-	t.Helper()
-	n, err := r.proc.RunOnce(context.Background())
-	if err != nil {
-		t.Fatalf("run once: %v", err)
-	}
-	return n
-}
-
 func count(t testing.TB, db *storage.DB, sql string, args ...any) int {
 	t.Helper()
 	var n int
@@ -111,13 +75,4 @@ func count(t testing.TB, db *storage.DB, sql string, args ...any) int {
 		t.Fatalf("%s: %v", sql, err)
 	}
 	return n
-}
-
-func employee(t testing.TB, db *storage.DB, bambooID string) storage.StoredEmployee {
-	t.Helper()
-	e, ok, err := storage.EmployeeByBambooID(context.Background(), db, bambooID, false)
-	if err != nil || !ok {
-		t.Fatalf("employee %s: found=%v err=%v", bambooID, ok, err)
-	}
-	return e
 }

@@ -52,11 +52,19 @@ type fieldPayload struct {
 	} `json:"employees"`
 }
 
-// ParsePayload reads a webhook body of either family into its changes.
+// ParsePayload reads a webhook body of either family, posted as JSON or
+// as a form (see formToJSON), into its changes.
 func ParsePayload(body []byte) ([]Change, error) {
 	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' {
-		return nil, fmt.Errorf("%w: body is not a JSON object", ErrBadPayload)
+	if len(body) == 0 {
+		return nil, fmt.Errorf("%w: empty body", ErrBadPayload)
+	}
+	if body[0] != '{' {
+		b, err := formToJSON(string(body))
+		if err != nil {
+			return nil, err
+		}
+		body = b
 	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(body, &probe); err != nil {
@@ -139,7 +147,7 @@ func effectiveDate(fields map[string]json.RawMessage) time.Time {
 		if !strings.Contains(n, "effectivedate") {
 			continue
 		}
-		if d, ok := parseDate(rawString(v)); ok {
+		if d, ok := ParseDate(rawString(v)); ok {
 			return d
 		}
 	}
@@ -192,8 +200,8 @@ func rawString(v json.RawMessage) string {
 	return string(v)
 }
 
-// parseDate reads a BambooHR date; "0000-00-00" and empty mean none.
-func parseDate(s string) (time.Time, bool) {
+// ParseDate reads a BambooHR date; "0000-00-00" and empty mean none.
+func ParseDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" || strings.HasPrefix(s, "0000-00-00") {
 		return time.Time{}, false

@@ -24,6 +24,21 @@ const WebhookPath = "/webhooks/bamboohr"
 // MaxWebhookBody is the largest body the listener reads; larger → 413.
 const MaxWebhookBody = 1 << 20
 
+// BambooHR retries a delivery answered with a 5xx five times, 5, 10, 20,
+// 40 and 80 minutes apart (2 h 35 min in all), and never retries a 4xx
+// (Webhooks, "Webhook Retries": https://documentation.bamboohr.com/docs/webhooks).
+// Whether a retry carries a new X-BambooHR-Timestamp is not documented, so
+// a correctly signed delivery is accepted for as long as BambooHR may still
+// be retrying it with its first timestamp, plus a margin.
+const (
+	// DefaultMaxAge is how old a delivery's timestamp may be: the retry
+	// schedule (155 minutes) plus 25 minutes of margin for BambooHR's queue.
+	DefaultMaxAge = 3 * time.Hour
+	// DefaultMaxFuture is how far ahead of tally's clock a timestamp may
+	// be (clock skew between BambooHR and tally).
+	DefaultMaxFuture = 5 * time.Minute
+)
+
 // The headers BambooHR signs its deliveries with.
 const (
 	HeaderSignature = "X-BambooHR-Signature"
@@ -38,8 +53,13 @@ type WebhookOptions struct {
 	// Insecure accepts unsigned deliveries: development and the sandbox
 	// demo only (TALLY_DEV_INSECURE_WEBHOOK). A warning is logged.
 	Insecure bool
-	// MaxSkew is how far X-BambooHR-Timestamp may be from now; default 5m.
-	MaxSkew time.Duration
+	// MaxAge is how far X-BambooHR-Timestamp may lie in the past; default
+	// DefaultMaxAge (BambooHR's retries). Older deliveries are refused 401:
+	// they can never be accepted, so BambooHR need not retry them.
+	MaxAge time.Duration
+	// MaxFuture is how far the timestamp may lie ahead; default
+	// DefaultMaxFuture.
+	MaxFuture time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// OnStored, when set, is called after a new delivery is stored, e.g.
@@ -51,14 +71,17 @@ type WebhookOptions struct {
 
 // webhookHandler verifies, stores and acknowledges BambooHR deliveries.
 type webhookHandler struct {
-	q        storage.Querier
-	opts     WebhookOptions
-	log      *zap.Logger
-	requests *prometheus.CounterVec
+	q          storage.Querier
+	opts       WebhookOptions
+	log        *zap.Logger
+	requests   *prometheus.CounterVec
+	duplicates prometheus.Counter
 }
 
 // NewWebhookHandler returns the http.Handler of the webhook listener. It
-// serves only POST /webhooks/bamboohr, verifies the signature and timestamp,
+// serves only POST /webhooks/bamboohr, JSON or form-post bodies, verifies
+// the signature (over the raw body bytes either way) and the timestamp
+// window (MaxAge back, MaxFuture ahead),
 // stores each valid delivery once in the webhook inbox through q (normally
 // the pool) and only then answers 200; 503 when it cannot store, so
 // BambooHR retries. Without a secret it refuses to be built unless
@@ -75,8 +98,11 @@ func NewWebhookHandler(q storage.Querier, opts WebhookOptions) (http.Handler, er
 		}
 		log.Warn("webhook listener accepts UNSIGNED deliveries: development mode, never use in production")
 	}
-	if opts.MaxSkew <= 0 {
-		opts.MaxSkew = 5 * time.Minute
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = DefaultMaxAge
+	}
+	if opts.MaxFuture <= 0 {
+		opts.MaxFuture = DefaultMaxFuture
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -89,9 +115,15 @@ func NewWebhookHandler(q storage.Querier, opts WebhookOptions) (http.Handler, er
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tally_bamboo_webhook_requests_total",
 			Help: "BambooHR webhook requests by HTTP status answered.",
-		}, []string{"code"})}
-	if err := reg.Register(h.requests); err != nil {
-		return nil, fmt.Errorf("register webhook metrics: %w", err)
+		}, []string{"code"}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tally_bamboo_webhook_duplicates_total",
+			Help: "Signed BambooHR deliveries received again after they were stored (retries, replays); each changed nothing.",
+		})}
+	for _, c := range []prometheus.Collector{h.requests, h.duplicates} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register webhook metrics: %w", err)
+		}
 	}
 	return h, nil
 }
@@ -141,8 +173,8 @@ func (h *webhookHandler) serve(r *http.Request) (int, string, map[string]any) {
 			return http.StatusUnauthorized, "timestamp is not unix seconds", nil
 		}
 		signedAt = time.Unix(secs, 0)
-		if d := now.Sub(signedAt); d > h.opts.MaxSkew || d < -h.opts.MaxSkew {
-			return http.StatusUnauthorized, "timestamp outside the 5 minute window", nil
+		if d := now.Sub(signedAt); d > h.opts.MaxAge || d < -h.opts.MaxFuture {
+			return http.StatusUnauthorized, "timestamp outside the accepted window", nil
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxWebhookBody))
@@ -175,6 +207,11 @@ func (h *webhookHandler) serve(r *http.Request) (int, string, map[string]any) {
 	if perr != nil {
 		h.log.Info("signed webhook with an invalid payload", zap.String("reason", perr.Error()))
 		return http.StatusBadRequest, perr.Error(), nil
+	}
+	if dup {
+		h.duplicates.Inc()
+		h.log.Info("webhook delivery received again; stored once, nothing changes", zap.Int64("inbox_id", id),
+			zap.Time("signed_at", signedAt))
 	}
 	if !dup && h.opts.OnStored != nil {
 		h.opts.OnStored()

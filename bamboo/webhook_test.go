@@ -41,7 +41,7 @@ func TestSignatureVector(t *testing.T) {
 
 func TestWebhookRecordedVectorIsStored(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, rigOptions{})
+	r := newRig(t)
 	r.clock.t = time.Unix(1658248023, 0).Add(2 * time.Minute)
 	code, err := r.sender.SendRaw(context.Background(), []byte(vectorBody), map[string]string{
 		bamboo.HeaderTimestamp: vectorTS, bamboo.HeaderSignature: vectorSig})
@@ -55,7 +55,7 @@ func TestWebhookRecordedVectorIsStored(t *testing.T) {
 
 func TestWebhookRejectsAndChangesNothing(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, rigOptions{})
+	r := newRig(t)
 	body := sandbox.BambooEventPayload("updated", "100", r.clock.Now(), "jobTitle")
 	now := strconv.FormatInt(r.clock.Now().Unix(), 10)
 	stale := strconv.FormatInt(r.clock.Now().Add(-6*time.Minute).Unix(), 10)
@@ -113,7 +113,7 @@ func TestWebhookRejectsAndChangesNothing(t *testing.T) {
 
 func TestWebhookOversizedWithoutContentLength(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, rigOptions{})
+	r := newRig(t)
 	h, err := bamboo.NewWebhookHandler(r.db, bamboo.WebhookOptions{Secret: testSecret, Now: r.clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestWebhookOversizedWithoutContentLength(t *testing.T) {
 
 func TestWebhookDedupesAndRecordsInvalid(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, rigOptions{})
+	r := newRig(t)
 	body := sandbox.BambooEventPayload("created", "100", r.clock.Now())
 	r.send(t, body)
 	r.clock.Advance(time.Second) // a retry carries a new timestamp, same body

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tallyhq/tally/model"
 )
@@ -39,17 +40,37 @@ func EntryValue(entryID int64, contentHash string) string {
 	return strconv.FormatInt(entryID, 10) + ":" + contentHash
 }
 
-// ParseEntryValue reads a Confirm button value back.
+// maxHashLen is the longest content hash a Confirm button can carry: tally's
+// hashes are 32 hex digits (model.ContentHash); 64 leaves room for a full
+// SHA-256, never for a payload.
+const maxHashLen = 64
+
+// ParseEntryValue reads a Confirm button value back. The hash must look like
+// one tally wrote (lower-case hex, at most 64 digits): a forged value is
+// refused here, before it can reach an audit row or a log.
 func ParseEntryValue(v string) (entryID int64, contentHash string, err error) {
 	a, b, ok := strings.Cut(v, ":")
-	if !ok || b == "" {
-		return 0, "", fmt.Errorf("entry value %q: want <id>:<hash>", v)
+	if !ok || !isHash(b) {
+		return 0, "", fmt.Errorf("entry value %q: want <id>:<hex hash>", Clip(v))
 	}
 	entryID, err = parseID(a)
 	if err != nil {
-		return 0, "", fmt.Errorf("entry value %q: %w", v, err)
+		return 0, "", fmt.Errorf("entry value %q: %w", Clip(v), err)
 	}
 	return entryID, b, nil
+}
+
+// isHash reports whether s is 1 to maxHashLen lower-case hex digits.
+func isHash(s string) bool {
+	if s == "" || len(s) > maxHashLen {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // ProjectValue is the value of a project picker option: "<entryID>:<projectID>".
@@ -61,13 +82,13 @@ func ProjectValue(entryID, projectID int64) string {
 func ParseProjectValue(v string) (entryID, projectID int64, err error) {
 	a, b, ok := strings.Cut(v, ":")
 	if !ok {
-		return 0, 0, fmt.Errorf("project value %q: want <entry>:<project>", v)
+		return 0, 0, fmt.Errorf("project value %q: want <entry>:<project>", Clip(v))
 	}
 	if entryID, err = parseID(a); err != nil {
-		return 0, 0, fmt.Errorf("project value %q: %w", v, err)
+		return 0, 0, fmt.Errorf("project value %q: %w", Clip(v), err)
 	}
 	if projectID, err = parseID(b); err != nil {
-		return 0, 0, fmt.Errorf("project value %q: %w", v, err)
+		return 0, 0, fmt.Errorf("project value %q: %w", Clip(v), err)
 	}
 	return entryID, projectID, nil
 }
@@ -82,37 +103,56 @@ func PersonWeekValue(employeeID int64, week model.Week) string {
 func ParsePersonWeekValue(v string) (employeeID int64, week model.Week, err error) {
 	a, b, ok := strings.Cut(v, ":")
 	if !ok {
-		return 0, model.Week{}, fmt.Errorf("person week value %q: want <employee>:<YYYY-MM-DD>", v)
+		return 0, model.Week{}, fmt.Errorf("person week value %q: want <employee>:<YYYY-MM-DD>", Clip(v))
 	}
 	if employeeID, err = parseID(a); err != nil {
-		return 0, model.Week{}, fmt.Errorf("person week value %q: %w", v, err)
+		return 0, model.Week{}, fmt.Errorf("person week value %q: %w", Clip(v), err)
 	}
 	if week, err = ParseWeekValue(b); err != nil {
-		return 0, model.Week{}, fmt.Errorf("person week value %q: %w", v, err)
+		return 0, model.Week{}, fmt.Errorf("person week value %q: %w", Clip(v), err)
 	}
 	return employeeID, week, nil
 }
 
 // ParseWeekValue reads a week start value ("YYYY-MM-DD", a Monday) back.
+// It checks the form only; whether the week is one tally could have shown
+// is timesheet.Window's question.
 func ParseWeekValue(v string) (model.Week, error) {
+	if len(v) != len(time.DateOnly) {
+		return model.Week{}, fmt.Errorf("%q is not a date like 2026-11-23", Clip(v))
+	}
 	w, err := model.ParseWeek(v)
 	if err != nil {
 		return model.Week{}, err
 	}
-	if w.String() != strings.TrimSpace(v) {
+	if w.String() != v {
 		return model.Week{}, fmt.Errorf("%q is not a Monday", v)
 	}
 	return w, nil
 }
 
+// ParseScopeValue reads the Scope toggle's value back: ScopeDirect or
+// ScopeSubtree, nothing else.
+func ParseScopeValue(v string) (Scope, error) {
+	switch s := Scope(v); s {
+	case ScopeDirect, ScopeSubtree:
+		return s, nil
+	}
+	return "", fmt.Errorf("scope %q is not %q or %q", Clip(v), ScopeDirect, ScopeSubtree)
+}
+
 // ParseIDValue reads an id value (Nudge, Retry buttons) back.
 func ParseIDValue(v string) (int64, error) { return parseID(v) }
 
-// ParsePageValue reads a page number value back.
+// MaxPage bounds a page number coming back from Slack: a team table page
+// holds dozens of people, so 10,000 pages is beyond any organisation.
+const MaxPage = 10000
+
+// ParsePageValue reads a page number value back (0 to MaxPage).
 func ParsePageValue(v string) (int, error) {
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("page %q is not a page number", v)
+	if err != nil || n < 0 || n > MaxPage {
+		return 0, fmt.Errorf("page %q is not a page number", Clip(v))
 	}
 	return n, nil
 }
@@ -120,7 +160,7 @@ func ParsePageValue(v string) (int, error) {
 func parseID(s string) (int64, error) {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%q is not an id", s)
+		return 0, fmt.Errorf("%q is not an id", Clip(s))
 	}
 	return n, nil
 }

@@ -2,22 +2,18 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	gosync "sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 	"go.uber.org/zap"
 
-	"github.com/tallyhq/tally/model"
-	"github.com/tallyhq/tally/storage"
+	"github.com/tallyhq/tally/clock"
 )
 
 // Message is what a slash command or action answers with: an ephemeral (or
@@ -88,6 +84,8 @@ type Bot struct {
 	followUps chan struct{} // bounds concurrent follow-up work
 	connected atomic.Bool
 	connects  atomic.Int64
+	lastAck   atomic.Int64 // unix nanoseconds of the last ack queued
+	self      identity     // the workspace and app this bot serves
 }
 
 // Unavailable is the sentence users see when tally cannot answer in time.
@@ -130,7 +128,8 @@ func (b *Bot) Connected() bool { return b.connected.Load() }
 var ErrInvalidAuth = errors.New("slack refused the token (invalid_auth): check SLACK_APP_TOKEN and SLACK_BOT_TOKEN")
 
 // CheckAuth calls auth.test with the bot token so a bad token fails fast at
-// start with a clear message.
+// start with a clear message. It remembers the workspace (team_id) the token
+// belongs to: envelopes from any other workspace are acked and ignored.
 func (b *Bot) CheckAuth(ctx context.Context) (*slack.AuthTestResponse, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -141,6 +140,10 @@ func (b *Bot) CheckAuth(ctx context.Context) (*slack.AuthTestResponse, error) {
 		}
 		return nil, fmt.Errorf("slack auth.test: %w", err)
 	}
+	if resp.TeamID == "" {
+		return nil, errors.New("slack auth.test: the answer names no team_id")
+	}
+	b.self.setTeam(resp.TeamID)
 	return resp, nil
 }
 
@@ -160,37 +163,38 @@ func isAuthError(err error) bool {
 }
 
 // Run connects and dispatches envelopes until ctx is cancelled or Slack
-// refuses the tokens. On return every in-flight handler has finished.
+// refuses the tokens. It calls CheckAuth first unless that already
+// succeeded, so the bot always knows which workspace it serves. When ctx
+// ends, the bot stops taking envelopes (Slack redelivers unacked ones to
+// another connection) but keeps the connection open until every handler
+// already running has finished and sent its ack. On return every in-flight
+// handler has finished.
 func (b *Bot) Run(ctx context.Context) error {
-	runCtx, cancel := context.WithCancel(ctx)
+	if b.self.team() == "" {
+		if _, err := b.CheckAuth(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	errc := make(chan error, 1)
 	go func() { errc <- b.sm.RunContext(runCtx) }()
 
-	var runErr error
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case err := <-errc:
-			runErr = err
-			break loop
-		case evt, ok := <-b.sm.Events:
-			if !ok {
-				break loop
-			}
-			if err := b.dispatch(runCtx, evt); err != nil {
-				runErr = err
-				break loop
-			}
-		}
+	runErr, connDone := b.serve(ctx, runCtx, errc)
+	if !connDone {
+		connDone = b.drain(errc)
+		b.flushAcks()
 	}
 	cancel()
+	if !connDone {
+		<-errc
+	}
 	b.connected.Store(false)
 	b.m.connected.Set(0)
-	// Finish what was accepted: handlers run on contexts detached from the
-	// connection, bounded by their own timeouts.
+	// Handlers that outlived a broken connection still finish.
 	b.inflight.Wait()
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
 		if isAuthError(runErr) {
@@ -201,8 +205,71 @@ loop:
 	return nil
 }
 
-// dispatch handles one socketmode event without blocking the loop.
-func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) error {
+// serve dispatches events until ctx ends, the connection gives up, or Slack
+// refuses the tokens. connDone reports whether RunContext has returned.
+func (b *Bot) serve(ctx, runCtx context.Context, errc <-chan error) (runErr error, connDone bool) {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case err := <-errc:
+			return err, true
+		case evt := <-b.sm.Events:
+			if err := b.dispatch(runCtx, evt, true); err != nil {
+				return err, false
+			}
+		}
+	}
+}
+
+// drain keeps the connection open, without taking new envelopes, until the
+// handlers already running have finished, so their acks still reach Slack.
+// It reports whether the connection ended on its own meanwhile.
+func (b *Bot) drain(errc <-chan error) (connDone bool) {
+	b.log.Info(drainMessage)
+	drained := make(chan struct{})
+	go func() {
+		b.inflight.Wait()
+		close(drained)
+	}()
+	for {
+		select {
+		case <-drained:
+			return false
+		case <-errc:
+			<-drained
+			return true
+		case evt := <-b.sm.Events:
+			_ = b.dispatch(context.Background(), evt, false)
+		}
+	}
+}
+
+// drainMessage is logged when the bot stops taking envelopes and waits for
+// the ones it took.
+const drainMessage = "stopping: finishing the envelopes in hand before closing the connection"
+
+// ackFlushGrace is how long the connection stays open after the last ack
+// was queued. slack-go queues acks (up to 20) for a writer goroutine and
+// offers no way to wait for them to be written; closing the connection
+// at once could drop acks for work already done, and Slack would
+// redeliver those envelopes elsewhere.
+const ackFlushGrace = 250 * time.Millisecond
+
+// flushAcks waits until the last queued ack is ackFlushGrace old; a bot
+// that acked nothing lately does not wait.
+func (b *Bot) flushAcks() {
+	last := b.lastAck.Load()
+	if last == 0 {
+		return
+	}
+	_ = clock.Sleep(context.Background(), time.Until(time.Unix(0, last).Add(ackFlushGrace)))
+}
+
+// dispatch handles one socketmode event without blocking the loop. While
+// draining (accepting false) envelopes are left unacked for Slack to
+// redeliver elsewhere.
+func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event, accepting bool) error {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		b.log.Debug("connecting to slack")
@@ -212,8 +279,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) error {
 		}
 		b.log.Info("connected to slack")
 	case socketmode.EventTypeHello:
-		b.connected.Store(true)
-		b.m.connected.Set(1)
+		b.hello(evt)
 	case socketmode.EventTypeDisconnect:
 		b.connected.Store(false)
 		b.m.connected.Set(0)
@@ -226,6 +292,22 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) error {
 		return ErrInvalidAuth
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
 		b.log.Warn("socket mode error", zap.String("type", string(evt.Type)), zap.Any("detail", evt.Data))
+	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeSlashCommand,
+		socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
+		if !accepting {
+			b.log.Debug("shutting down: left an envelope for slack to redeliver", zap.String("type", string(evt.Type)))
+			return nil
+		}
+		b.envelope(ctx, evt)
+	default:
+		b.log.Debug("ignored socket mode event", zap.String("type", string(evt.Type)))
+	}
+	return nil
+}
+
+// envelope starts the handler of one envelope.
+func (b *Bot) envelope(ctx context.Context, evt socketmode.Event) {
+	switch evt.Type {
 	case socketmode.EventTypeErrorBadMessage:
 		b.ackBadMessage(ctx, evt)
 	case socketmode.EventTypeSlashCommand:
@@ -234,214 +316,18 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) error {
 		b.spawn(ctx, "interactive", evt, b.handleInteractive)
 	case socketmode.EventTypeEventsAPI:
 		b.spawn(ctx, "events_api", evt, b.handleEventsAPI)
-	default:
-		b.log.Debug("ignored socket mode event", zap.String("type", string(evt.Type)))
-	}
-	return nil
-}
-
-// spawn runs a handler in its own goroutine, tracked for shutdown.
-func (b *Bot) spawn(ctx context.Context, typ string, evt socketmode.Event, h func(context.Context, socketmode.Event, time.Time)) {
-	b.m.envelopes.WithLabelValues(typ).Inc()
-	received := time.Now()
-	b.inflight.Add(1)
-	go func() {
-		defer b.inflight.Done()
-		defer func() {
-			if r := recover(); r != nil {
-				b.m.handlerErrors.WithLabelValues(typ).Inc()
-				b.log.Error("handler panicked", zap.String("type", typ), zap.Any("panic", r))
-				if evt.Request != nil {
-					b.ack(context.WithoutCancel(ctx), typ, evt.Request.EnvelopeID, nil, received)
-				}
-			}
-		}()
-		// Handlers outlive a shutdown signal long enough to finish what
-		// Slack already handed us.
-		h(context.WithoutCancel(ctx), evt, received)
-	}()
-}
-
-// ack sends the ack once, recording its latency.
-func (b *Bot) ack(ctx context.Context, typ, envelopeID string, payload any, received time.Time) {
-	if envelopeID == "" {
-		return
-	}
-	actx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	if err := b.sm.AckCtx(actx, envelopeID, payload); err != nil {
-		b.m.handlerErrors.WithLabelValues(typ).Inc()
-		b.log.Warn("ack failed", zap.String("type", typ), zap.String("envelope_id", envelopeID), zap.Error(err))
-		return
-	}
-	b.m.ackLatency.WithLabelValues(typ).Observe(time.Since(received).Seconds())
-}
-
-// ackBadMessage acks envelopes slack-go could not parse (unknown types,
-// malformed payloads) so Slack does not redeliver them.
-func (b *Bot) ackBadMessage(ctx context.Context, evt socketmode.Event) {
-	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
-	if !ok {
-		return
-	}
-	b.m.envelopes.WithLabelValues("unparsed").Inc()
-	var env struct {
-		EnvelopeID string `json:"envelope_id"`
-		Type       string `json:"type"`
-	}
-	if err := json.Unmarshal(bad.Message, &env); err != nil || env.EnvelopeID == "" {
-		b.log.Warn("unreadable socket mode message", zap.Error(bad.Cause), zap.Int("bytes", len(bad.Message)))
-		return
-	}
-	b.log.Warn("acked an envelope we cannot handle", zap.String("envelope_type", env.Type), zap.String("envelope_id", env.EnvelopeID), zap.Error(bad.Cause))
-	b.inflight.Add(1)
-	go func() {
-		defer b.inflight.Done()
-		b.ack(context.WithoutCancel(ctx), "unparsed", env.EnvelopeID, nil, time.Now())
-	}()
-}
-
-func (b *Bot) handleSlash(ctx context.Context, evt socketmode.Event, received time.Time) {
-	cmd, ok := evt.Data.(slack.SlashCommand)
-	if !ok || b.opts.Commands == nil {
-		b.ack(ctx, "slash_commands", evt.Request.EnvelopeID, nil, received)
-		return
-	}
-	log := b.log.With(zap.String("command", cmd.Command), zap.String("user", cmd.UserID))
-	hctx, cancel := context.WithDeadline(ctx, received.Add(b.opts.AckBudget))
-	defer cancel()
-	type result struct {
-		msg *Message
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		msg, err := b.opts.Commands.HandleCommand(hctx, cmd)
-		done <- result{msg, err}
-	}()
-	var res result
-	select {
-	case res = <-done:
-	case <-hctx.Done():
-		res = result{err: hctx.Err()}
-	}
-	msg := res.msg
-	if res.err != nil {
-		b.m.handlerErrors.WithLabelValues("slash_commands").Inc()
-		if model.ErrorCodeOf(res.err) == model.EInternal {
-			log.Error("slash command failed", zap.Error(res.err))
-		}
-		msg = Ephemeral(userSentence(res.err))
-	}
-	if msg == nil {
-		msg = Ephemeral("Done.")
-	}
-	if msg.ResponseType == "" {
-		msg.ResponseType = "ephemeral"
-	}
-	if raw, err := json.Marshal(msg); err == nil && len(raw) >= maxAckPayload && cmd.ResponseURL != "" {
-		// Slack drops acks of 20 KB or more: ack empty, then answer
-		// through response_url, which takes the full message.
-		b.ack(ctx, "slash_commands", evt.Request.EnvelopeID, nil, received)
-		if err := b.postResponse(ctx, cmd.ResponseURL, msg); err != nil {
-			b.m.handlerErrors.WithLabelValues("slash_commands").Inc()
-			log.Warn("answer through response_url failed", zap.Error(err))
-		}
-		return
-	}
-	b.ack(ctx, "slash_commands", evt.Request.EnvelopeID, msg, received)
-}
-
-// maxAckPayload is the largest ack payload tally sends; Slack silently
-// drops Socket Mode responses of 20 KB or more.
-const maxAckPayload = 19 * 1024
-
-// postResponse sends a message to a response_url.
-func (b *Bot) postResponse(ctx context.Context, url string, msg *Message) error {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	wm := &slack.WebhookMessage{Text: msg.Text, ResponseType: msg.ResponseType, ReplaceOriginal: msg.ReplaceOriginal}
-	if len(msg.Blocks) > 0 {
-		wm.Blocks = &slack.Blocks{BlockSet: msg.Blocks}
-	}
-	return slack.PostWebhookCustomHTTPContext(ctx, url, responseClient, wm)
-}
-
-// responseClient posts to response_url with a timeout.
-var responseClient = &http.Client{Timeout: 10 * time.Second}
-
-// userSentence turns a handler error into what the user reads.
-func userSentence(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return Unavailable
-	}
-	if model.ErrorCodeOf(err) == model.EUnavailable || storage.IsUnavailable(err) {
-		return Unavailable
-	}
-	return model.ErrorMessage(err)
-}
-
-func (b *Bot) handleInteractive(ctx context.Context, evt socketmode.Event, received time.Time) {
-	cb, ok := evt.Data.(slack.InteractionCallback)
-	if !ok || b.opts.Interactions == nil {
-		b.ack(ctx, "interactive", evt.Request.EnvelopeID, nil, received)
-		return
-	}
-	hctx, cancel := context.WithDeadline(ctx, received.Add(b.opts.AckBudget))
-	payload, followUp, err := b.opts.Interactions.HandleInteraction(hctx, cb)
-	cancel()
-	if err != nil {
-		// A refusal the user is told about is routine; anything else is not.
-		if model.ErrorCodeOf(err) == model.EInternal {
-			b.m.handlerErrors.WithLabelValues("interactive").Inc()
-			b.log.Warn("interaction failed", zap.String("user", cb.User.ID), zap.String("interaction", string(cb.Type)), zap.Error(err))
-		} else {
-			b.log.Debug("interaction refused", zap.String("user", cb.User.ID), zap.String("interaction", string(cb.Type)), zap.Error(err))
-		}
-	}
-	b.ack(ctx, "interactive", evt.Request.EnvelopeID, payload, received)
-	if followUp != nil {
-		b.followUp(ctx, followUp)
 	}
 }
 
-func (b *Bot) handleEventsAPI(ctx context.Context, evt socketmode.Event, received time.Time) {
-	// Events need only an ack; the work follows it.
-	b.ack(ctx, "events_api", evt.Request.EnvelopeID, nil, received)
-	outer, ok := evt.Data.(slackevents.EventsAPIEvent)
-	if !ok || outer.Type != slackevents.CallbackEvent {
+// hello marks the connection up and learns the app id Slack connected us as.
+func (b *Bot) hello(evt socketmode.Event) {
+	b.connected.Store(true)
+	b.m.connected.Set(1)
+	if evt.Request == nil || evt.Request.ConnectionInfo.AppID == "" {
 		return
 	}
-	switch ev := outer.InnerEvent.Data.(type) {
-	case *slackevents.AppHomeOpenedEvent:
-		if ev.Tab != "" && ev.Tab != "home" {
-			return
-		}
-		if b.opts.Home == nil {
-			return
-		}
-		b.followUp(ctx, func(hctx context.Context) {
-			if err := b.opts.Home.PublishHome(hctx, ev.User); err != nil {
-				b.m.handlerErrors.WithLabelValues("events_api").Inc()
-				b.log.Warn("publish home failed", zap.String("user", ev.User), zap.Error(err))
-			}
-		})
-	default:
-		b.log.Debug("ignored event", zap.String("event_type", outer.InnerEvent.Type))
+	if prev, ok := b.self.setApp(evt.Request.ConnectionInfo.AppID); !ok {
+		b.log.Error("slack connected us as another app; still serving the first",
+			zap.String("app_id", prev), zap.String("hello_app_id", evt.Request.ConnectionInfo.AppID))
 	}
-}
-
-// followUp runs work that follows an ack, at most MaxFollowUps at a time
-// and within FollowUpTimeout (waiting for a slot counts).
-func (b *Bot) followUp(ctx context.Context, fn func(context.Context)) {
-	fctx, cancel := context.WithTimeout(ctx, b.opts.FollowUpTimeout)
-	defer cancel()
-	select {
-	case b.followUps <- struct{}{}:
-	case <-fctx.Done():
-		b.log.Warn("follow-up dropped: too much queued work")
-		return
-	}
-	defer func() { <-b.followUps }()
-	fn(fctx)
 }

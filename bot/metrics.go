@@ -11,6 +11,7 @@ type metrics struct {
 	handlerErrors *prometheus.CounterVec
 	connected     prometheus.Gauge
 	reconnects    prometheus.Counter
+	foreign       *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -36,9 +37,13 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "tally_slack_reconnects_total",
 			Help: "Socket Mode (re)connections after the first.",
 		}),
+		foreign: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tally_slack_foreign_envelopes_total",
+			Help: "Envelopes from another workspace or app, acked and ignored, by type.",
+		}, []string{"type"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.envelopes, m.ackLatency, m.handlerErrors, m.connected, m.reconnects)
+		reg.MustRegister(m.envelopes, m.ackLatency, m.handlerErrors, m.connected, m.reconnects, m.foreign)
 	}
 	return m
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/blocks"
+	"github.com/tallyhq/tally/clock"
 	"github.com/tallyhq/tally/sandbox"
 )
 
@@ -101,11 +102,20 @@ func (c *clicker) openTimesheets(t *testing.T) {
 			// A week message of 20 KB or more comes through response_url
 			// after an empty ack.
 			var ms []sandbox.SlackMessage
-			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			tick := time.NewTicker(50 * time.Millisecond)
+			deadline := time.After(20 * time.Second)
+		wait:
+			for {
 				if ms = c.w.slack.Ephemerals(u); len(ms) > 0 {
 					break
 				}
+				select {
+				case <-tick.C:
+				case <-deadline:
+					break wait
+				}
 			}
+			tick.Stop()
 			if len(ms) == 0 {
 				errs <- fmt.Errorf("no week message for %s: ack %.300s; %d response_url posts", u, ack.Payload, len(c.w.slack.ResponseURLPosts(u)))
 				return
@@ -180,7 +190,7 @@ func (c *clicker) burst(ctx context.Context) {
 				} else {
 					c.click(ctx, s)
 				}
-				time.Sleep(c.pause)
+				_ = clock.Sleep(ctx, c.pause) // a person's pace between clicks
 				if i%4 == 0 && k == len(refs)/2 {
 					c.click(ctx, clickSpec{user: u})
 				}

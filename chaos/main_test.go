@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tallyhq/tally/clock"
 )
 
 // suite is what every scenario shares: the tally binary built once, the
@@ -131,17 +133,38 @@ func stopRedis(t *testing.T) {
 	})
 }
 
-// waitFor polls cond every 50 ms until it holds or d passes.
+// waitFor checks cond on every tick of a 50 ms ticker until it holds or d
+// passes, and returns how long that took. The suite watches separate OS
+// processes, Postgres and the fakes from outside, so their state is all
+// there is to wait on; in-process tests wait on signals instead.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
 	start := time.Now()
-	deadline := start.Add(d)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return time.Since(start)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if cond() {
+		return time.Since(start)
 	}
-	t.Fatalf("timed out after %s waiting for %s", d, what)
-	return 0
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	for {
+		select {
+		case <-tick.C:
+			if cond() {
+				return time.Since(start)
+			}
+		case <-deadline.C:
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+			return 0
+		}
+	}
+}
+
+// hold keeps a fault in place for d (the outage itself), ending early only
+// when the test's context does.
+func hold(t *testing.T, d time.Duration) {
+	t.Helper()
+	if err := clock.Sleep(t.Context(), d); err != nil {
+		t.Fatalf("fault cut short: %v", err)
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tallyhq/tally/clock"
 )
 
 // timesheetLoad keeps people running /timesheet until stopped.
@@ -38,7 +40,7 @@ func (l *timesheetLoad) run(ctx context.Context, workers int, pause time.Duratio
 				} else {
 					l.answered.Add(1)
 				}
-				time.Sleep(pause)
+				_ = clock.Sleep(ctx, pause) // pacing the load
 			}
 		}()
 	}
@@ -76,7 +78,7 @@ func TestRedisStopped(t *testing.T) {
 		r, ok := tl.getReadyz()
 		return ok && r.Status == "degraded" && r.Code == 200
 	})
-	time.Sleep(20*time.Second - time.Since(stopped))
+	hold(t, 20*time.Second-time.Since(stopped))
 	startServices(t)
 	back := time.Now()
 	okAfter := waitFor(t, time.Minute, "/readyz ok again", func() bool {

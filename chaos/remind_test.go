@@ -142,9 +142,11 @@ func (w *world) checkReminders(t *testing.T) (sent, missed, duplicated int) {
 
 // testKillDuringReminderFanOut kills `tally run` while its scheduled
 // reminder job DMs 200 people, restarts it, and checks each person got
-// exactly one DM. Claims the killed process held are taken over once their
-// lease (remind.Options.ClaimLease, 2 minutes) runs out, which is what
-// bounds the recovery time. TestPostgresOutageAndReminderKill runs it.
+// exactly one DM. The claims the killed process held stop being renewed
+// by its heartbeat; the restarted process's remind.recover job (every 10 s)
+// takes them over once their lease (remind.Options.ClaimLease, 15 s) runs
+// out, which is what bounds the recovery time (within 30 s).
+// TestPostgresOutageAndReminderKill runs it.
 func testKillDuringReminderFanOut(t *testing.T) {
 	w := newWorld(t, worldOpts{people: 200, entriesPerWeek: 5, env: reminderEnv})
 	w.prepare()
@@ -162,5 +164,5 @@ func testKillDuringReminderFanOut(t *testing.T) {
 	sent, missed, dup := w.checkReminders(t)
 	record(t, row{Fault: "kill -9 tally run", Load: fmt.Sprintf("reminder fan-out, %d people, 20 DMs/s", len(w.people)),
 		Accepted: sent, Lost: missed, Duplicated: dup, Recovered: recovered,
-		Note: fmt.Sprintf("%d claims left by the killed run taken over after the 2 min claim lease", claimed)})
+		Note: fmt.Sprintf("%d claims left by the killed run taken over after the 15 s claim lease", claimed)})
 }

@@ -8,10 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/sandbox"
+	"github.com/tallyhq/tally/storage"
 )
 
 // entryState is what a synced entry must look like: its content hash, the
@@ -24,7 +23,7 @@ type entryState struct {
 }
 
 // syncedEntries reads every time entry of db.
-func syncedEntries(t *testing.T, db *pgxpool.Pool) map[int64]entryState {
+func syncedEntries(t *testing.T, db *storage.DB) map[int64]entryState {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

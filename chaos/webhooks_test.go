@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally/clock"
 	"github.com/tallyhq/tally/sandbox"
 )
 
@@ -89,7 +90,7 @@ func (l *webhookLoad) send(ctx context.Context, url string, workers int, pause, 
 			defer wg.Done()
 			for i := range queue {
 				l.deliver(ctx, sender, i, retryFor)
-				time.Sleep(pause)
+				_ = clock.Sleep(ctx, pause) // pacing the load
 			}
 		}()
 	}
@@ -120,7 +121,7 @@ func (l *webhookLoad) deliver(ctx context.Context, sender *sandbox.BambooWebhook
 			l.firstFail[i] = code
 		}
 		l.mu.Unlock()
-		time.Sleep(backoff/2 + rand.N(backoff/2))
+		_ = clock.Sleep(ctx, backoff/2+rand.N(backoff/2)) // the sender's backoff, as BambooHR's
 		backoff = min(2*backoff, 2*time.Second)
 	}
 	l.mu.Lock()

@@ -12,11 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/sandbox"
+	"github.com/tallyhq/tally/storage"
 )
 
 const webhookSecret = "chaos-webhook-secret"
@@ -33,7 +31,7 @@ type world struct {
 	week   model.Week // the week the entries are in (the previous full week)
 	dbName string
 	dbURL  string
-	db     *pgxpool.Pool
+	db     *storage.DB
 	redis  bool
 	extra  map[string]string
 }
@@ -106,41 +104,48 @@ func zoneOffset(tz string) int {
 	return off
 }
 
+// maintenance runs one statement (CREATE or DROP DATABASE) on the chaos
+// cluster's maintenance database, through storage like everything else.
+func maintenance(ctx context.Context, stmt string) error {
+	db, err := storage.Open(ctx, suite.pgURL, 1)
+	if err != nil {
+		return fmt.Errorf("connect to the chaos cluster: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(ctx, stmt); err != nil {
+		return fmt.Errorf("%s: %w", stmt, err)
+	}
+	return nil
+}
+
 // newDatabase creates an empty database on the private cluster (tally
-// migrates it) and a pool on it for assertions.
-func newDatabase(t *testing.T) (string, string, *pgxpool.Pool) {
+// migrates it) and a handle on it for assertions; it is dropped at cleanup
+// unless the test failed.
+func newDatabase(t *testing.T) (string, string, *storage.DB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	name := fmt.Sprintf("chaos_%d_%d", time.Now().Unix(), dbSeq.Add(1))
-	conn, err := pgx.Connect(ctx, suite.pgURL)
-	if err != nil {
-		t.Fatalf("connect to the chaos cluster: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	if err := maintenance(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(suite.pgURL)
 	u.Path = "/" + name
-	pool, err := pgxpool.New(ctx, u.String())
+	db, err := storage.Open(ctx, u.String(), 4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		pool.Close()
+		db.Close()
 		if t.Failed() {
 			t.Logf("database kept: %s", u.String())
 			return
 		}
 		dctx, dcancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer dcancel()
-		if c, err := pgx.Connect(dctx, suite.pgURL); err == nil {
-			_, _ = c.Exec(dctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			_ = c.Close(dctx)
-		}
+		_ = maintenance(dctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
-	return name, u.String(), pool
+	return name, u.String(), db
 }
 
 // env is a tally configuration pointing at this world; instance names the
@@ -226,19 +231,14 @@ func (w *world) restartTally(tl *tally, wantConns int) *tally {
 	p.admin = fmt.Sprintf("http://127.0.0.1:%d", tl.adminPort)
 	p.webhook = fmt.Sprintf("http://127.0.0.1:%d/webhooks/bamboohr", tl.listenPort)
 	tl.proc = p
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	waitFor(w.t, 60*time.Second, "tally run "+tl.instance+" ready", func() bool {
 		if !p.running() {
 			w.t.Fatalf("tally run %s exited: %v\n%s", tl.instance, p.err, tail(p.output(), 3000))
 		}
-		if _, ok := p.getReadyz(); ok && w.slack.Connections() >= wantConns {
-			return tl
-		}
-		if time.Now().After(deadline) {
-			w.t.Fatalf("tally run %s not ready within 60s; log %s", tl.instance, p.logPath)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		_, ok := p.getReadyz()
+		return ok && w.slack.Connections() >= wantConns
+	})
+	return tl
 }
 
 // count runs a count query on the world's database.

@@ -21,7 +21,6 @@ type SlackAPI interface {
 	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slack.MsgOption) (string, string, string, error)
 	PostMessageContext(ctx context.Context, channelID string, options ...slack.MsgOption) (string, string, error)
 	OpenConversationContext(ctx context.Context, params *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error)
-	OpenViewContext(ctx context.Context, triggerID string, view slack.ModalViewRequest) (*slack.ViewResponse, error)
 }
 
 // HomeRefresher republishes a person's App Home after they act.
@@ -38,12 +37,6 @@ type ChangeListener func(ctx context.Context, emp model.Employee, week model.Wee
 type ExtraActions interface {
 	HandleAction(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) (followUp func(context.Context), handled bool, err error)
 	HandleViewSubmission(ctx context.Context, cb slack.InteractionCallback) (ack any, followUp func(context.Context), handled bool, err error)
-}
-
-// SetInteractionDeps completes a Handler with what its buttons need; the
-// wiring calls it once before the bot starts.
-func (h *Handler) SetInteractionDeps(api SlackAPI, home HomeRefresher, extra ExtraActions, onChange ChangeListener) {
-	h.api, h.homeRefresh, h.extra, h.onChange = api, home, extra, onChange
 }
 
 // HandleInteraction implements bot.InteractionHandler. The write (the
@@ -156,7 +149,7 @@ func (h *Handler) afterEntryAction(cb slack.InteractionCallback, week model.Week
 			}
 			return
 		}
-		in, err := h.WeekInput(ctx, emp, week)
+		in, err := h.weeks.WeekInput(ctx, emp, week)
 		if err != nil {
 			h.log.Warn("redraw week", zap.Error(err))
 			return

@@ -24,7 +24,7 @@ func (h *Handler) confirmAll(ctx context.Context, cmd slack.SlashCommand) (*bot.
 	if msg != nil || err != nil {
 		return msg, err
 	}
-	arg, err := parseWeekArg(cmd.Text, userNow(h.now(), emp.SlackTZ, h.defaultTZ), false)
+	arg, err := parseWeekArg(cmd.Text, h.userNow(emp), false)
 	if err != nil {
 		return &bot.Message{Text: model.ErrorMessage(err), Blocks: blocks.ConfirmAllUsage(model.ErrorMessage(err))}, nil
 	}
@@ -45,7 +45,7 @@ func (h *Handler) ConfirmWeek(ctx context.Context, emp model.Employee, slackUser
 		}
 		return nil, err
 	}
-	in, err := h.WeekInput(ctx, emp, week)
+	in, err := h.weeks.WeekInput(ctx, emp, week)
 	if err != nil {
 		return nil, err
 	}

@@ -15,17 +15,16 @@ import (
 	"github.com/tallyhq/tally/storage"
 )
 
-// Store is the read model the commands use.
-type Store interface {
+// Weeks is the week read model the commands use (*timesheet.Reader).
+type Weeks interface {
 	EmployeeBySlackID(ctx context.Context, slackUserID string) (model.Employee, error)
-	WeekEntries(ctx context.Context, employeeID int64, week model.Week) ([]model.Entry, error)
-	RecentProjects(ctx context.Context, employeeID int64, limit int) ([]storage.ProjectOption, error)
-	ActiveProjects(ctx context.Context, query string, limit int) ([]storage.ProjectOption, error)
+	WeekInput(ctx context.Context, emp model.Employee, week model.Week) (blocks.WeekInput, error)
+	WeekBlocks(ctx context.Context, emp model.Employee, week model.Week, maxBlocks int) ([]slack.Block, error)
 }
 
-// Handler answers the slash commands.
+// Handler answers the slash commands and the interactive actions.
 type Handler struct {
-	store       Store
+	weeks       Weeks
 	confirmer   Confirmer
 	api         SlackAPI
 	homeRefresh HomeRefresher
@@ -36,10 +35,19 @@ type Handler struct {
 	defaultTZ   *time.Location
 }
 
-// Options configure a Handler.
+// Options configure a Handler. Weeks and Confirmer are required; without
+// API, Home, Extra or OnChange the actions skip what those would do.
 type Options struct {
-	Store     Store
+	Weeks     Weeks
 	Confirmer Confirmer
+	// API redraws messages, opens DMs and modals.
+	API SlackAPI
+	// Home republishes a person's App Home after they act (*home.Publisher).
+	Home HomeRefresher
+	// Extra handles the actions this package does not know (*home.Actions).
+	Extra ExtraActions
+	// OnChange hears about every change to a person's week.
+	OnChange  ChangeListener
 	Logger    *zap.Logger
 	Now       func() time.Time // defaults to time.Now
 	DefaultTZ *time.Location   // for people whose Slack zone is unknown
@@ -56,7 +64,8 @@ func New(opts Options) *Handler {
 	if opts.DefaultTZ == nil {
 		opts.DefaultTZ = time.UTC
 	}
-	return &Handler{store: opts.Store, confirmer: opts.Confirmer, log: opts.Logger.Named("commands"),
+	return &Handler{weeks: opts.Weeks, confirmer: opts.Confirmer, api: opts.API, homeRefresh: opts.Home,
+		extra: opts.Extra, onChange: opts.OnChange, log: opts.Logger.Named("commands"),
 		now: opts.Now, defaultTZ: opts.DefaultTZ}
 }
 
@@ -74,7 +83,7 @@ func (h *Handler) HandleCommand(ctx context.Context, cmd slack.SlashCommand) (*b
 // employee returns the caller's employee record, or a message telling them
 // why tally does not know them.
 func (h *Handler) employee(ctx context.Context, slackUserID string) (model.Employee, *bot.Message, error) {
-	emp, err := h.store.EmployeeBySlackID(ctx, slackUserID)
+	emp, err := h.weeks.EmployeeBySlackID(ctx, slackUserID)
 	if errors.Is(err, storage.ErrNoEmployee) {
 		return emp, &bot.Message{Text: "I can't find you in the roster.", Blocks: blocks.UnknownUser()}, nil
 	}
@@ -94,80 +103,16 @@ func (h *Handler) timesheet(ctx context.Context, cmd slack.SlashCommand) (*bot.M
 	if msg != nil || err != nil {
 		return msg, err
 	}
-	arg, err := parseWeekArg(cmd.Text, userNow(h.now(), emp.SlackTZ, h.defaultTZ), true)
+	arg, err := parseWeekArg(cmd.Text, h.userNow(emp), true)
 	if err != nil {
 		return &bot.Message{Text: model.ErrorMessage(err), Blocks: blocks.TimesheetUsage(model.ErrorMessage(err))}, nil
 	}
 	if arg.help {
 		return &bot.Message{Text: "How to use /timesheet", Blocks: blocks.TimesheetUsage("")}, nil
 	}
-	view, err := h.WeekBlocks(ctx, emp, arg.week, blocks.MaxMessageBlocks)
+	view, err := h.weeks.WeekBlocks(ctx, emp, arg.week, blocks.MaxMessageBlocks)
 	if err != nil {
 		return nil, err
 	}
 	return &bot.Message{Text: fmt.Sprintf("Your week %s", arg.week.Label()), Blocks: view}, nil
-}
-
-// WeekBlocks builds the week view of one person, for any surface: the
-// /timesheet answer, the Friday DM, a refreshed message after a click, and
-// the App Home.
-func (h *Handler) WeekBlocks(ctx context.Context, emp model.Employee, week model.Week, maxBlocks int) ([]slack.Block, error) {
-	in, err := h.WeekInput(ctx, emp, week)
-	if err != nil {
-		return nil, err
-	}
-	return blocks.WeekView(in, maxBlocks), nil
-}
-
-// pickerOptions caps the project picker. Slack allows 100 options, but a
-// week with many unallocated entries repeats the picker on each: 30 keeps a
-// busy week's message small (recent projects come first anyway).
-const pickerOptions = 30
-
-// WeekEntries loads a person's entries of a week, for summaries that need
-// no project picker.
-func (h *Handler) WeekEntries(ctx context.Context, emp model.Employee, week model.Week) ([]model.Entry, error) {
-	entries, err := h.store.WeekEntries(ctx, emp.ID, week)
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	return entries, nil
-}
-
-// WeekInput loads what the week view of a person shows.
-func (h *Handler) WeekInput(ctx context.Context, emp model.Employee, week model.Week) (blocks.WeekInput, error) {
-	entries, err := h.WeekEntries(ctx, emp, week)
-	if err != nil {
-		return blocks.WeekInput{}, err
-	}
-	in := blocks.WeekInput{Week: week, Person: emp.Name(), Entries: entries}
-	needsPicker := false
-	for _, e := range entries {
-		if !e.Allocated() {
-			needsPicker = true
-			break
-		}
-	}
-	if !needsPicker {
-		return in, nil
-	}
-	recent, err := h.store.RecentProjects(ctx, emp.ID, 10)
-	if err != nil {
-		return blocks.WeekInput{}, unavailable(err)
-	}
-	all, err := h.store.ActiveProjects(ctx, "", pickerOptions-len(recent))
-	if err != nil {
-		return blocks.WeekInput{}, unavailable(err)
-	}
-	seen := map[int64]bool{}
-	for _, p := range recent {
-		seen[p.ID] = true
-		in.RecentProjects = append(in.RecentProjects, blocks.Project{ID: p.ID, Name: p.Name, Client: p.ClientName})
-	}
-	for _, p := range all {
-		if !seen[p.ID] {
-			in.OtherProjects = append(in.OtherProjects, blocks.Project{ID: p.ID, Name: p.Name, Client: p.ClientName})
-		}
-	}
-	return in, nil
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/tallyhq/tally/model"
 )
 
@@ -39,13 +41,13 @@ func parseWeekArg(text string, now time.Time, allowDate bool) (weekArg, error) {
 	return weekArg{}, model.Errorf(model.EInvalid, "I don't understand %q.", text)
 }
 
-// userNow returns now in the person's Slack time zone, or in fallback when
-// the zone is unknown or invalid.
-func userNow(now time.Time, tz string, fallback *time.Location) time.Time {
-	if tz != "" {
-		if loc, err := time.LoadLocation(tz); err == nil {
-			return now.In(loc)
-		}
+// userNow returns now in the person's Slack time zone, or in the default
+// zone when theirs is unknown or invalid (logged: Slack sent a zone this
+// server cannot load).
+func (h *Handler) userNow(emp model.Employee) time.Time {
+	loc, err := model.Location(emp.SlackTZ, h.defaultTZ)
+	if err != nil {
+		h.log.Warn("invalid slack time zone, using the default", zap.Int64("employee", emp.ID), zap.Error(err))
 	}
-	return now.In(fallback)
+	return h.now().In(loc)
 }

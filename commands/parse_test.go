@@ -3,6 +3,11 @@ package commands
 import (
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/tallyhq/tally/model"
 )
 
 func TestParseWeekArg(t *testing.T) {
@@ -54,11 +59,26 @@ func TestUserNowUsesTheirZone(t *testing.T) {
 	t.Parallel()
 	// Monday 00:30 UTC is still Sunday in Honolulu: "this week" differs.
 	now := time.Date(2026, 11, 30, 0, 30, 0, 0, time.UTC)
-	hnl := userNow(now, "Pacific/Honolulu", time.UTC)
-	if hnl.Weekday() != time.Sunday {
-		t.Fatalf("Honolulu weekday %s", hnl.Weekday())
+	core, logs := observer.New(zap.WarnLevel)
+	h := New(Options{Now: func() time.Time { return now }, Logger: zap.New(core)})
+	cases := []struct {
+		tz      string
+		want    string
+		weekday time.Weekday
+		warned  bool
+	}{
+		{"Pacific/Honolulu", "Pacific/Honolulu", time.Sunday, false},
+		{"", "UTC", time.Monday, false},
+		{"Not/AZone", "UTC", time.Monday, true},
 	}
-	if got := userNow(now, "Not/AZone", time.UTC); got.Location() != time.UTC {
-		t.Fatalf("invalid zone should fall back, got %s", got.Location())
+	for _, tc := range cases {
+		before := logs.Len()
+		got := h.userNow(model.Employee{ID: 7, SlackTZ: tc.tz})
+		if got.Location().String() != tc.want || got.Weekday() != tc.weekday {
+			t.Errorf("%q: %s (%s), want %s (%s)", tc.tz, got.Location(), got.Weekday(), tc.want, tc.weekday)
+		}
+		if warned := logs.Len() > before; warned != tc.warned {
+			t.Errorf("%q: warned %v, want %v", tc.tz, warned, tc.warned)
+		}
 	}
 }

@@ -47,11 +47,14 @@ type Config struct {
 	ListenAddr string
 	AdminAddr  string
 
-	ReminderWeekday     time.Weekday
-	ReminderTime        string // HH:MM
-	DigestWeekday       time.Weekday
-	DigestTime          string // HH:MM
-	DefaultTZ           string
+	ReminderWeekday time.Weekday
+	ReminderTime    string // HH:MM
+	DigestWeekday   time.Weekday
+	DigestTime      string // HH:MM
+	DefaultTZ       string
+	// DefaultLocation is DEFAULT_TZ parsed once; every component that
+	// needs the default zone reads it here instead of parsing DefaultTZ.
+	DefaultLocation     *time.Location
 	SlackMessagesPerMin int
 
 	HRAdminSlackIDs []string
@@ -221,9 +224,7 @@ func Load(lookup LookupFunc, need Need) (Config, error) {
 	c.DigestWeekday = p.weekday("DIGEST_WEEKDAY")
 	c.DigestTime = p.clock("DIGEST_TIME")
 	c.DefaultTZ = p.str("DEFAULT_TZ")
-	if _, err := time.LoadLocation(c.DefaultTZ); err != nil {
-		p.fail(fmt.Sprintf("DEFAULT_TZ %q is not an IANA time zone", c.DefaultTZ))
-	}
+	c.DefaultLocation = p.location("DEFAULT_TZ", c.DefaultTZ)
 	c.SlackMessagesPerMin = int(p.int64("SLACK_MESSAGES_PER_MINUTE", true))
 
 	for _, id := range strings.Split(p.str("HR_ADMIN_SLACK_IDS"), ",") {
@@ -502,6 +503,17 @@ func (p *parser) weekday(name string) time.Weekday {
 	}
 	p.fail(fmt.Sprintf("%s %q must be a weekday like Friday", name, v))
 	return time.Friday
+}
+
+// location parses an IANA time zone; on error it reports the problem and
+// returns UTC so the rest of Load can go on.
+func (p *parser) location(name, v string) *time.Location {
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		p.fail(fmt.Sprintf("%s %q is not an IANA time zone", name, v))
+		return time.UTC
+	}
+	return loc
 }
 
 func (p *parser) clock(name string) string {

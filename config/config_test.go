@@ -168,3 +168,29 @@ func TestStringListsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultLocationParsedOnce(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		tz      string
+		want    string
+		problem bool
+	}{
+		{"", "UTC", false}, // the documented default
+		{"Europe/Berlin", "Europe/Berlin", false},
+		{"America/New_York", "America/New_York", false},
+		{"Mars/Base", "UTC", true},
+	} {
+		m := valid()
+		if tc.tz != "" {
+			m["DEFAULT_TZ"] = tc.tz
+		}
+		c, err := Load(env(m), All)
+		if got := err != nil && strings.Contains(err.Error(), "DEFAULT_TZ"); got != tc.problem {
+			t.Errorf("DEFAULT_TZ %q: problem reported %v, want %v (%v)", tc.tz, got, tc.problem, err)
+		}
+		if c.DefaultLocation == nil || c.DefaultLocation.String() != tc.want {
+			t.Errorf("DEFAULT_TZ %q: DefaultLocation %v, want %s", tc.tz, c.DefaultLocation, tc.want)
+		}
+	}
+}

@@ -69,24 +69,33 @@ type Source interface {
 	ExportGroups(ctx context.Context, f storage.ExportFilter, by storage.ExportGroupBy, fn func(storage.ExportGroup) error) error
 }
 
-// Summary is what an export contained.
+// Summary is what an export contained. For the same filter its figures
+// equal storage.DB.OrgTotals.
 type Summary struct {
 	Rows             int64 // CSV data rows written (entries, or groups)
 	Entries          int64
 	Seconds          int64
+	BillableSeconds  int64
 	ConfirmedSeconds int64
 	// Confirmed is the billable amount of confirmed entries per currency:
 	// what can be invoiced. All includes unconfirmed entries too.
 	Confirmed model.Amounts
 	All       model.Amounts
 	// Unpriced counts billable entries without a rate in force on their
-	// date: they carry no amount and need a rate in BambooHR.
-	Unpriced int64
+	// date (UnpricedSeconds their time): they carry no amount and need a
+	// rate in BambooHR.
+	Unpriced        int64
+	UnpricedSeconds int64
+	// Changed counts entries flagged changed after approval.
+	Changed int64
 }
 
-// EntryHeader is the header of the per-entry CSV.
-var EntryHeader = []string{"client", "project", "person", "email", "date", "hours", "rate", "currency",
-	"amount", "confirmed", "approved", "toggl_entry_id"}
+// EntryHeader is the header of the per-entry CSV. seconds, billable, rate
+// and amount recompute every row: amount = seconds × rate / 3600 rounded
+// half away from zero to the currency's minor unit (docs/money.md).
+var EntryHeader = []string{"client", "project", "person", "email", "date", "seconds", "hours", "billable",
+	"rate", "currency", "amount", "unpriced", "confirmed", "approved", "changed_after_approval", "employment",
+	"toggl_entry_id"}
 
 // GroupHeader returns the header of a grouped CSV.
 func GroupHeader(by GroupBy) []string {
@@ -99,14 +108,19 @@ func GroupHeader(by GroupBy) []string {
 	case GroupPerson:
 		keys = []string{"person", "email"}
 	}
-	return append(keys, "currency", "entries", "hours", "confirmed_hours", "amount", "confirmed_amount", "unpriced_entries")
+	return append(keys, "currency", "entries", "seconds", "hours", "billable_seconds", "confirmed_seconds",
+		"confirmed_hours", "amount", "confirmed_amount", "unpriced_entries", "unpriced_seconds", "changed_entries")
 }
 
 // Write streams the export to w as CSV (RFC 4180: CRLF line ends, UTF-8, one
-// header row) and returns its summary. Hours have two decimals; amounts and
-// rates are decimals in their currency's minor-unit exponent without
-// thousands separators; entries without a rate have empty rate, currency and
-// amount. Grouped totals round hours once, from the summed seconds.
+// header row) and returns its summary. Seconds are exact; hours have two
+// decimals, for people; amounts and rates are decimals in their currency's
+// minor-unit exponent without thousands separators; billable entries without
+// a rate have empty rate, currency and amount and name why in the unpriced
+// column. Grouped amounts are sums of the entries' amounts; grouped hours
+// are rounded once, from the summed seconds. With ApprovedOnly the rows are
+// the approved records, flagged in changed_after_approval when the week
+// changed since.
 func Write(ctx context.Context, src Source, w io.Writer, opts Options) (Summary, error) {
 	if err := opts.Validate(); err != nil {
 		return Summary{}, err
@@ -139,24 +153,33 @@ func writeEntries(ctx context.Context, src Source, cw *csv.Writer, f storage.Exp
 	return src.ExportEntries(ctx, f, func(r storage.ExportRow) error {
 		rec[0], rec[1], rec[2], rec[3] = cell(r.Client), cell(r.Project), cell(r.Person), cell(r.Email)
 		rec[4] = r.Date.Format(time.DateOnly)
-		rec[5] = Hours(r.Seconds)
-		rec[6], rec[7], rec[8] = "", "", ""
+		rec[5], rec[6], rec[7] = strconv.FormatInt(r.Seconds, 10), Hours(r.Seconds), strconv.FormatBool(r.Billable)
+		rec[8], rec[9], rec[10] = "", "", ""
 		if r.Priced {
-			rec[6], rec[7], rec[8] = Decimal(r.RateMinor, r.Currency), r.Currency, Decimal(r.AmountMinor, r.Currency)
+			rec[8], rec[9], rec[10] = Decimal(r.RateMinor, r.Currency), r.Currency, Decimal(r.AmountMinor, r.Currency)
 			sum.All[r.Currency] += r.AmountMinor
 			if r.Confirmed {
 				sum.Confirmed[r.Currency] += r.AmountMinor
 			}
-		} else if r.Billable {
-			sum.Unpriced++
 		}
-		rec[9], rec[10] = strconv.FormatBool(r.Confirmed), strconv.FormatBool(r.Approved)
-		rec[11] = strconv.FormatInt(r.EntryID, 10)
+		rec[11] = string(r.Unpriced)
+		if r.Unpriced != storage.Priced {
+			sum.Unpriced++
+			sum.UnpricedSeconds += r.Seconds
+		}
+		rec[12], rec[13], rec[14] = strconv.FormatBool(r.Confirmed), strconv.FormatBool(r.Approved), strconv.FormatBool(r.Changed)
+		rec[15], rec[16] = string(r.Employment), strconv.FormatInt(r.EntryID, 10)
 		sum.Rows++
 		sum.Entries++
 		sum.Seconds += r.Seconds
+		if r.Billable {
+			sum.BillableSeconds += r.Seconds
+		}
 		if r.Confirmed {
 			sum.ConfirmedSeconds += r.Seconds
+		}
+		if r.Changed {
+			sum.Changed++
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)
@@ -185,13 +208,18 @@ func writeGroups(ctx context.Context, src Source, cw *csv.Writer, f storage.Expo
 			sum.All[g.Currency] += g.AmountMinor
 			sum.Confirmed[g.Currency] += g.ConfirmedAmountMinor
 		}
-		rec = append(rec, g.Currency, strconv.FormatInt(g.Entries, 10), Hours(g.Seconds), Hours(g.ConfirmedSeconds),
-			amount, confirmed, strconv.FormatInt(g.Unpriced, 10))
+		rec = append(rec, g.Currency, strconv.FormatInt(g.Entries, 10), strconv.FormatInt(g.Seconds, 10), Hours(g.Seconds),
+			strconv.FormatInt(g.BillableSeconds, 10), strconv.FormatInt(g.ConfirmedSeconds, 10), Hours(g.ConfirmedSeconds),
+			amount, confirmed, strconv.FormatInt(g.Unpriced, 10), strconv.FormatInt(g.UnpricedSeconds, 10),
+			strconv.FormatInt(g.Changed, 10))
 		sum.Rows++
 		sum.Entries += g.Entries
 		sum.Seconds += g.Seconds
+		sum.BillableSeconds += g.BillableSeconds
 		sum.ConfirmedSeconds += g.ConfirmedSeconds
 		sum.Unpriced += g.Unpriced
+		sum.UnpricedSeconds += g.UnpricedSeconds
+		sum.Changed += g.Changed
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}

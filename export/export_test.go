@@ -22,7 +22,9 @@ var (
 // seed builds a month with three people: Ann (EUR 100.00/h from the 1st,
 // 120.00 from the 16th), Bo (JPY 5000/h) and Cy (no rate), two clients, an
 // unallocated, a non-billable, a deleted and an out-of-range entry; Ann's
-// first week is confirmed and approved, Bo's entries are half confirmed.
+// first week is confirmed and approved, Bo's entries are half confirmed and
+// his week was approved at JPY 4000/h, then re-priced (changed after
+// approval).
 func seed(t *testing.T) *storage.DB {
 	t.Helper()
 	ctx := context.Background()
@@ -37,7 +39,7 @@ func seed(t *testing.T) *storage.DB {
 		(1, 'a', 'ann@example.com', 'Ann', 'A', '', 11), (2, 'b', 'bo@example.com', '', '', 'Bo', 12),
 		(3, 'c', 'cy@example.com', '', '', 'Cy', 13)`)
 	exec(`INSERT INTO billable_rates (employee_id, effective_date, amount_minor, currency) VALUES
-		(1, '2026-01-01', 10000, 'EUR'), (1, '2026-11-16', 12000, 'EUR'), (2, '2026-01-01', 5000, 'JPY')`)
+		(1, '2026-01-01', 10000, 'EUR'), (1, '2026-11-16', 12000, 'EUR'), (2, '2026-01-01', 4000, 'JPY')`)
 	exec(`INSERT INTO toggl_projects (id, name, client_name) VALUES (1, 'Apollo', 'Acme'), (2, 'Borealis', 'Bolt, Inc.'),
 		(3, '=HYPERLINK("x")', 'Acme')`)
 	type e struct {
@@ -72,6 +74,12 @@ func seed(t *testing.T) *storage.DB {
 	exec(`INSERT INTO confirmations (entry_id, employee_id, content_hash, slack_user_id) VALUES (202, 2, 'stale', 'U')`) // not for this content
 	exec(`INSERT INTO week_approvals (employee_id, week_start, status, decided_by) VALUES (1, '2026-11-02', 'approved', 'UM'),
 		(2, '2026-11-02', 'changed_after_approval', 'UM')`)
+	for _, emp := range []int64{1, 2} {
+		if _, err := storage.ApprovalSnapshot(ctx, db, emp, model.WeekOf(monday), "UM", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`UPDATE billable_rates SET amount_minor = 5000 WHERE employee_id = 2`) // re-priced after approval
 	return db
 }
 
@@ -115,8 +123,8 @@ func TestWriteEntriesRoundTripsAndTotalsMatchPricedEntries(t *testing.T) {
 	// Amount columns add up to what the pricing view says.
 	fromCSV := model.Amounts{}
 	for _, r := range recs[1:] {
-		if r[7] != "" {
-			fromCSV[r[7]] += money(t, r[8], r[7])
+		if r[9] != "" {
+			fromCSV[r[9]] += money(t, r[10], r[9])
 		}
 	}
 	want := model.Amounts{}
@@ -148,17 +156,17 @@ func TestWriteEntriesRoundTripsAndTotalsMatchPricedEntries(t *testing.T) {
 	}
 	byID := map[string][]string{}
 	for _, r := range recs[1:] {
-		byID[r[11]] = r
+		byID[r[16]] = r
 	}
 	for id, want := range map[string]string{
-		"101": "Acme,Apollo,Ann A,ann@example.com,2026-11-02,1.00,100.00,EUR,100.00,true,true,101",
-		"102": "Bolt, Inc.,Borealis,Ann A,ann@example.com,2026-11-03,1.50,100.00,EUR,150.00,true,true,102",
-		"103": "Acme,Apollo,Ann A,ann@example.com,2026-11-17,0.50,120.00,EUR,60.00,false,false,103",
-		"104": ",,Ann A,ann@example.com,2026-11-18,0.25,120.00,EUR,30.00,false,false,104",
-		"105": "Acme,Apollo,Ann A,ann@example.com,2026-11-19,2.00,120.00,EUR,0.00,false,false,105",
-		"201": "Bolt, Inc.,Borealis,Bo,bo@example.com,2026-11-04,1.11,5000,JPY,5556,true,false,201",
-		"202": "Acme,'=HYPERLINK(\"x\"),Bo,bo@example.com,2026-11-05,0.03,5000,JPY,139,false,false,202",
-		"301": "Acme,Apollo,Cy,cy@example.com,2026-11-06,1.00,,,,false,false,301",
+		"101": "Acme,Apollo,Ann A,ann@example.com,2026-11-02,3600,1.00,true,100.00,EUR,100.00,,true,true,false,,101",
+		"102": "Bolt, Inc.,Borealis,Ann A,ann@example.com,2026-11-03,5400,1.50,true,100.00,EUR,150.00,,true,true,false,,102",
+		"103": "Acme,Apollo,Ann A,ann@example.com,2026-11-17,1800,0.50,true,120.00,EUR,60.00,,false,false,false,,103",
+		"104": "No project,No project,Ann A,ann@example.com,2026-11-18,900,0.25,true,120.00,EUR,30.00,,false,false,false,,104",
+		"105": "Acme,Apollo,Ann A,ann@example.com,2026-11-19,7200,2.00,false,120.00,EUR,0.00,,false,false,false,,105",
+		"201": "Bolt, Inc.,Borealis,Bo,bo@example.com,2026-11-04,4000,1.11,true,5000,JPY,5556,,true,false,true,,201",
+		"202": "Acme,'=HYPERLINK(\"x\"),Bo,bo@example.com,2026-11-05,100,0.03,true,5000,JPY,139,,false,false,true,,202",
+		"301": "Acme,Apollo,Cy,cy@example.com,2026-11-06,3600,1.00,true,,,,no_rate,false,false,false,,301",
 	} {
 		if got := strings.Join(byID[id], ","); got != want {
 			t.Errorf("entry %s:\n got %s\nwant %s", id, got, want)
@@ -177,8 +185,15 @@ func TestWriteApprovedOnlyAndPeople(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := readCSV(t, buf.Bytes())
-	if len(recs) != 3 || recs[1][11] != "101" || recs[2][11] != "102" || sum.All.String() != "250.00 EUR" {
-		t.Fatalf("approved only: %v %+v", recs, sum)
+	// Ann's approved week, and Bo's as approved (JPY 4000/h, not today's
+	// 5000) with the drift flagged.
+	var got []string
+	for _, r := range recs[1:] {
+		got = append(got, r[16]+":"+r[10]+":"+r[14])
+	}
+	if strings.Join(got, " ") != "202:111:true 101:100.00:false 102:150.00:false 201:4444:true" ||
+		sum.All.String() != "250.00 EUR + 4,555 JPY" || sum.Changed != 2 {
+		t.Fatalf("approved only: %v %+v", got, sum)
 	}
 	buf.Reset()
 	opts = month
@@ -201,17 +216,17 @@ func TestWriteGroupedTotals(t *testing.T) {
 		want []string
 	}{
 		{export.GroupClient, []string{
-			",EUR,1,0.25,0.00,30.00,0.00,0",
-			"Acme,,1,1.00,0.00,,,1",
-			"Acme,EUR,3,3.50,1.00,160.00,100.00,0",
-			"Acme,JPY,1,0.03,0.00,139,0,0",
-			"\"Bolt, Inc.\",EUR,1,1.50,1.50,150.00,150.00,0",
-			"\"Bolt, Inc.\",JPY,1,1.11,1.11,5556,5556,0",
+			"Acme,,1,3600,1.00,3600,0,0.00,,,1,3600,0",
+			"Acme,EUR,3,12600,3.50,5400,3600,1.00,160.00,100.00,0,0,0",
+			"Acme,JPY,1,100,0.03,100,0,0.00,139,0,0,0,1",
+			"\"Bolt, Inc.\",EUR,1,5400,1.50,5400,5400,1.50,150.00,150.00,0,0,0",
+			"\"Bolt, Inc.\",JPY,1,4000,1.11,4000,4000,1.11,5556,5556,0,0,1",
+			"No project,EUR,1,900,0.25,900,0,0.00,30.00,0.00,0,0,0",
 		}},
 		{export.GroupPerson, []string{
-			"Ann A,ann@example.com,EUR,5,5.25,2.50,340.00,250.00,0",
-			"Bo,bo@example.com,JPY,2,1.14,1.11,5695,5556,0",
-			"Cy,cy@example.com,,1,1.00,0.00,,,1",
+			"Ann A,ann@example.com,EUR,5,18900,5.25,11700,9000,2.50,340.00,250.00,0,0,0",
+			"Bo,bo@example.com,JPY,2,4100,1.14,4100,4000,1.11,5695,5556,0,0,2",
+			"Cy,cy@example.com,,1,3600,1.00,3600,0,0.00,,,1,3600,0",
 		}},
 	} {
 		var buf bytes.Buffer

@@ -54,9 +54,21 @@ type Actions struct {
 	log      *zap.Logger
 }
 
-// NewActions builds the manager/HR action handler.
-func NewActions(pub *Publisher, api Messenger, decider Decider, nudger Nudger, requeue Requeuer, exporter Exporter) *Actions {
-	return &Actions{pub: pub, api: api, decider: decider, nudger: nudger, requeue: requeue, exporter: exporter, log: pub.log}
+// ActionOptions configure Actions. API, Decider, Requeuer and Exporter are
+// required; without a Nudger the Nudge button does nothing.
+type ActionOptions struct {
+	API      Messenger
+	Decider  Decider
+	Nudger   Nudger
+	Requeuer Requeuer
+	Exporter Exporter
+}
+
+// NewActions builds the manager/HR action handler; pub redraws the home
+// tabs after an action and lends its read model and settings.
+func NewActions(pub *Publisher, opts ActionOptions) *Actions {
+	return &Actions{pub: pub, api: opts.API, decider: opts.Decider, nudger: opts.Nudger, requeue: opts.Requeuer,
+		exporter: opts.Exporter, log: pub.log}
 }
 
 // HandleAction handles one block action on a home tab or digest.
@@ -76,8 +88,8 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 		return func(ctx context.Context) {
 			if d.Changed && d.Employee.SlackUserID != "" {
 				var secs int64
-				if in, err := a.pub.opts.Weeks.WeekInput(ctx, d.Employee, week); err == nil {
-					secs = blocks.Summarize(in.Entries).Seconds
+				if entries, err := a.pub.opts.Weeks.WeekEntries(ctx, d.Employee, week); err == nil {
+					secs = blocks.Summarize(entries).Seconds
 				}
 				a.dm(ctx, d.Employee.SlackUserID, "Your week "+week.Label()+" was approved.", blocks.ApprovedDM(a.name(ctx, user), week, secs))
 			}
@@ -201,14 +213,9 @@ func (a *Actions) HandleViewSubmission(ctx context.Context, cb slack.Interaction
 	}, true, nil
 }
 
+// name says who acted, as the person it concerns reads it.
 func (a *Actions) name(ctx context.Context, slackUserID string) string {
-	if e, err := a.pub.opts.Employees.EmployeeBySlackID(ctx, slackUserID); err == nil {
-		return e.Name()
-	}
-	if a.pub.opts.IsHRAdmin != nil && a.pub.opts.IsHRAdmin(slackUserID) {
-		return "HR"
-	}
-	return "Your manager"
+	return a.pub.opts.Weeks.Asker(ctx, slackUserID)
 }
 
 func (a *Actions) refresh(ctx context.Context, user string, st State) {

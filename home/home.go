@@ -22,10 +22,12 @@ type ViewPublisher interface {
 	PublishViewContext(ctx context.Context, req slack.PublishViewContextRequest) (*slack.ViewResponse, error)
 }
 
-// Weeks loads what a week view shows (commands.Handler implements it).
+// Weeks is the week read model (*timesheet.Reader): what a week view
+// shows, and who pressed a button as the person it concerns reads it.
 type Weeks interface {
 	WeekInput(ctx context.Context, emp model.Employee, week model.Week) (blocks.WeekInput, error)
 	WeekEntries(ctx context.Context, emp model.Employee, week model.Week) ([]model.Entry, error)
+	Asker(ctx context.Context, actorSlackID string) string
 }
 
 // Employees finds the person behind a Slack user.
@@ -33,7 +35,8 @@ type Employees interface {
 	EmployeeBySlackID(ctx context.Context, slackUserID string) (model.Employee, error)
 }
 
-// Options configure a Publisher.
+// Options configure a Publisher. API, Weeks and Employees are required;
+// without Data and Team everyone sees the developer home.
 type Options struct {
 	API       ViewPublisher
 	Weeks     Weeks
@@ -109,7 +112,7 @@ func (p *Publisher) build(ctx context.Context, userID string, st State) (slack.H
 	if err != nil {
 		return slack.HomeTabViewRequest{}, err
 	}
-	now := p.opts.Now().In(p.location(emp.SlackTZ))
+	now := p.opts.Now().In(p.location(emp))
 	current := model.WeekOf(now)
 	if p.opts.Data != nil && p.opts.Team != nil {
 		manager, err := p.opts.Data.HasReports(ctx, emp.ID)
@@ -152,11 +155,12 @@ func (p *Publisher) build(ctx context.Context, userID string, st State) (slack.H
 	return v, nil
 }
 
-func (p *Publisher) location(tz string) *time.Location {
-	if tz != "" {
-		if loc, err := time.LoadLocation(tz); err == nil {
-			return loc
-		}
+// location is the person's Slack time zone, or the default one when theirs
+// is unknown or invalid (logged: Slack sent a zone this server cannot load).
+func (p *Publisher) location(emp model.Employee) *time.Location {
+	loc, err := model.Location(emp.SlackTZ, p.opts.DefaultTZ)
+	if err != nil {
+		p.log.Warn("invalid slack time zone, using the default", zap.Int64("employee", emp.ID), zap.Error(err))
 	}
-	return p.opts.DefaultTZ
+	return loc
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/tallyhq/tally/model"
 )
 
@@ -46,15 +48,18 @@ func (a At) in(w model.Week, loc *time.Location) time.Time {
 	return t
 }
 
-// location resolves a Slack time zone, falling back to def when it is
-// empty or not an IANA name this system knows.
-func location(tz string, def *time.Location) *time.Location {
-	if tz == "" {
-		return def
-	}
-	loc, err := time.LoadLocation(tz)
+// zone resolves a person's Slack time zone through model.Location (the one
+// parse path), falling back to the engine's default zone when it is empty
+// or not an IANA name this system knows. A zone that does not load is
+// counted and logged once per name, never silently ignored.
+func (e *Engine) zone(tz string) *time.Location {
+	loc, err := model.Location(tz, e.opts.DefaultTZ)
 	if err != nil {
-		return def
+		e.metrics.badZones.Inc()
+		if _, seen := e.badZones.LoadOrStore(tz, true); !seen {
+			e.log.Warn("unknown Slack time zone; using the default zone", zap.String("tz", tz),
+				zap.String("default", e.opts.DefaultTZ.String()), zap.Error(err))
+		}
 	}
 	return loc
 }

@@ -4,7 +4,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/storage"
 )
 
 func TestDueAcrossZones(t *testing.T) {
@@ -53,12 +59,32 @@ func TestLocalWeekAtTheDateLine(t *testing.T) {
 	}
 }
 
-func TestLocationFallback(t *testing.T) {
+func TestZoneFallback(t *testing.T) {
 	def := mustLoc(t, "Europe/Berlin")
-	for tz, want := range map[string]string{"": "Europe/Berlin", "Mars/Olympus": "Europe/Berlin", "Asia/Tokyo": "Asia/Tokyo"} {
-		if got := location(tz, def).String(); got != want {
-			t.Errorf("location(%q) = %s, want %s", tz, got, want)
+	core, logs := observer.New(zap.WarnLevel)
+	e := newEngine(t, new(storage.DB), slack.New("x"), (&renderer{}).render, time.Now, func(o *Options) {
+		o.DefaultTZ, o.Log = def, zap.New(core)
+	})
+	cases := []struct {
+		tz, want string
+		bad      float64 // unknown zones counted so far
+	}{
+		{"", "Europe/Berlin", 0},
+		{"Asia/Tokyo", "Asia/Tokyo", 0},
+		{"Mars/Olympus", "Europe/Berlin", 1},
+		{"Mars/Olympus", "Europe/Berlin", 2},
+	}
+	for _, c := range cases {
+		if got := e.zone(c.tz).String(); got != c.want {
+			t.Errorf("zone(%q) = %s, want %s", c.tz, got, c.want)
 		}
+		if got := testutil.ToFloat64(e.metrics.badZones); got != c.bad {
+			t.Errorf("after zone(%q): %v unknown zones counted, want %v", c.tz, got, c.bad)
+		}
+	}
+	// Counted every time, logged once per name.
+	if n := logs.FilterMessage("unknown Slack time zone; using the default zone").Len(); n != 1 {
+		t.Errorf("%d warnings logged, want 1", n)
 	}
 }
 

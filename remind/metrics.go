@@ -9,6 +9,8 @@ import (
 type metrics struct {
 	sent, skipped, failed *prometheus.CounterVec
 	rateLimited           *prometheus.CounterVec
+	badZones              prometheus.Counter
+	renewed               prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -25,11 +27,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tally_slack_rate_limited_total", Help: "Slack 429 answers met by the reminder fan-out, by method.",
 		}, []string{"method"}),
+		badZones: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tally_reminder_unknown_zones_total", Help: "People whose Slack time zone did not load; the default zone was used.",
+		}),
+		renewed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tally_reminder_claims_renewed_total", Help: "Reminder claims renewed by the heartbeat of work in progress.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.sent, m.skipped, m.failed, m.rateLimited} {
+	for _, c := range []prometheus.Collector{m.sent, m.skipped, m.failed, m.rateLimited, m.badZones, m.renewed} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("remind: register metrics: %w", err)
 		}

@@ -6,14 +6,14 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/storage"
 )
 
 // Nudge DMs employeeID their week again on behalf of actorSlackID, a
-// supervisor of theirs (directly or further up) or an HR admin. One nudge
+// supervisor of theirs (directly or further up) who is still employed, or
+// an HR admin: the same people who may approve the week (a manager who has
+// left can do neither). One nudge
 // per person per day (in their time zone): a second one returns a
 // user-facing *model.Error, as do refusals.
 func (e *Engine) Nudge(ctx context.Context, actorSlackID string, employeeID int64, week model.Week) error {
@@ -28,10 +28,10 @@ func (e *Engine) Nudge(ctx context.Context, actorSlackID string, employeeID int6
 	if !allowed {
 		_ = storage.Audit(ctx, e.opts.DB, storage.AuditEvent{Actor: actorSlackID, Action: "nudge.denied",
 			Entity: "employee", EntityID: strconv.FormatInt(employeeID, 10)})
-		return model.Errorf(model.EForbidden, "You can nudge only people who report to you.")
+		return model.Errorf(model.EForbidden, "You can nudge only people who report to you, while you are an active employee.")
 	}
 	p, err := storage.ReminderPersonByID(ctx, e.opts.DB, employeeID)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, storage.ErrNotFound) {
 		return model.Errorf(model.ENotFound, "That person is no longer in the roster.")
 	}
 	if err != nil {
@@ -45,7 +45,7 @@ func (e *Engine) Nudge(ctx context.Context, actorSlackID string, employeeID int6
 		return model.Errorf(model.EInvalid, "%s cannot be nudged: no active Slack account is linked.", name)
 	}
 	now := e.opts.Now()
-	day := dateOnly(now.In(location(p.SlackTZ, e.opts.DefaultTZ)))
+	day := dateOnly(now.In(e.zone(p.SlackTZ)))
 	r, ok, err := storage.ClaimReminder(ctx, e.opts.DB, storage.ReminderNudge, employeeID, day, e.opts.Instance, now)
 	if err != nil {
 		return err

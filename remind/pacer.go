@@ -10,6 +10,8 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"github.com/slack-go/slack"
 	"golang.org/x/time/rate"
+
+	"github.com/tallyhq/tally/clock"
 )
 
 // callTimeout bounds one Slack call; it is well under the claim lease.
@@ -38,7 +40,7 @@ func (p *pacer) wait(ctx context.Context, paced bool) error {
 		if d <= 0 {
 			break
 		}
-		if err := sleep(ctx, d); err != nil {
+		if err := clock.Sleep(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -67,17 +69,6 @@ func (p *pacer) pausedTotal() time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.paused
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // errorClass is how a Slack failure is handled.
@@ -190,7 +181,7 @@ func (e *Engine) retry(ctx context.Context, method string, paced bool, posted fu
 			if tries >= maxTransientTries {
 				return err
 			}
-			if err := sleep(ctx, bo.NextBackOff()); err != nil {
+			if err := clock.Sleep(ctx, bo.NextBackOff()); err != nil {
 				return err
 			}
 			if posted != nil {

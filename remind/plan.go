@@ -59,8 +59,9 @@ type PlanItem struct {
 	Reason      string
 
 	person  storage.ReminderPerson
-	actor   string // who asked, for nudges
-	record  bool   // a skip to write to the ledger so it is decided once
+	loc     *time.Location // the person's zone, resolved once
+	actor   string         // who asked, for nudges
+	record  bool           // a skip to write to the ledger so it is decided once
 	claimed *storage.Reminder
 }
 
@@ -139,9 +140,9 @@ func (e *Engine) plan(ctx context.Context, req Request) ([]PlanItem, error) {
 	items := make([]PlanItem, 0, len(people))
 	periods := map[time.Time]bool{}
 	for _, p := range people {
-		loc := location(p.SlackTZ, e.opts.DefaultTZ)
+		loc := e.zone(p.SlackTZ)
 		it := PlanItem{EmployeeID: p.EmployeeID, Name: p.Name, Email: p.Email, SlackUserID: p.SlackUserID,
-			TZ: loc.String(), person: p, Action: ActionSend}
+			TZ: loc.String(), person: p, loc: loc, Action: ActionSend}
 		current := localWeek(now, loc)
 		switch {
 		case req.Week != nil && kind == Digest:
@@ -209,7 +210,7 @@ func (e *Engine) markLedger(ctx context.Context, kind Kind, items []PlanItem, pe
 		it.Action = ActionDone
 		switch r.Status {
 		case "sent":
-			it.Reason = "sent " + r.SentAt.In(location(it.TZ, time.UTC)).Format("Mon 2 Jan 15:04 MST")
+			it.Reason = "sent " + r.SentAt.In(it.loc).Format("Mon 2 Jan 15:04 MST")
 		case "skipped":
 			it.Reason = "skipped: " + r.Reason
 		case "failed":

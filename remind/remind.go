@@ -61,9 +61,17 @@ type Options struct {
 	MessagesPerMin int
 	// Concurrency is how many people are handled at once (default 8).
 	Concurrency int
-	// ClaimLease is how long a claim holds before another engine may take
-	// the row over (default 2 minutes). It must exceed one Slack call's timeout.
+	// ClaimLease is how long a claim holds without renewal before another
+	// engine may take the row over (default 15 s). Rows a run is working on
+	// are renewed every HeartbeatEvery, however long Slack takes, so the
+	// lease only bounds how soon a dead engine's rows are picked up.
 	ClaimLease time.Duration
+	// HeartbeatEvery is how often a run renews the claims it holds
+	// (default ClaimLease/3).
+	HeartbeatEvery time.Duration
+	// OnRenew, if set, is called after each heartbeat with how many claims
+	// it renewed: the signal tests wait on.
+	OnRenew func(renewed int)
 	// MaxAttempts is how many claims a row gets before it is marked failed (default 5).
 	MaxAttempts int
 	// HRAdmins are Slack user ids allowed to nudge anyone.
@@ -88,6 +96,8 @@ type Engine struct {
 
 	offMu    sync.Mutex
 	offCache map[time.Time]timeOffEntry
+
+	badZones sync.Map // Slack zones already logged as unknown
 }
 
 type timeOffEntry struct {
@@ -127,7 +137,10 @@ func New(opts Options) (*Engine, error) {
 		opts.Concurrency = 8
 	}
 	if opts.ClaimLease <= 0 {
-		opts.ClaimLease = 2 * time.Minute
+		opts.ClaimLease = 15 * time.Second
+	}
+	if opts.HeartbeatEvery <= 0 {
+		opts.HeartbeatEvery = opts.ClaimLease / 3
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 5

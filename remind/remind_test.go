@@ -19,7 +19,6 @@ import (
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m,
-		goleak.IgnoreTopFunction("github.com/jackc/pgx/v5/pgxpool.(*Pool).backgroundHealthCheck"),
 		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
 		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
 	)
@@ -27,12 +26,12 @@ func TestMain(m *testing.M) {
 
 var thisWeek, _ = model.ParseWeek("2026-11-23")
 
-// clock is a settable clock shared by the engines of a test.
-type clock struct{ v atomic.Int64 }
+// testClock is a settable clock shared by the engines of a test.
+type testClock struct{ v atomic.Int64 }
 
-func newClock(t time.Time) *clock { c := &clock{}; c.set(t); return c }
-func (c *clock) set(t time.Time)  { c.v.Store(t.UnixNano()) }
-func (c *clock) now() time.Time   { return time.Unix(0, c.v.Load()).UTC() }
+func newClock(t time.Time) *testClock { c := &testClock{}; c.set(t); return c }
+func (c *testClock) set(t time.Time)  { c.v.Store(t.UnixNano()) }
+func (c *testClock) now() time.Time   { return time.Unix(0, c.v.Load()).UTC() }
 
 func utc(s string) time.Time {
 	v, err := time.Parse(time.RFC3339, s)
@@ -305,15 +304,15 @@ func TestCrashAtEveryStep(t *testing.T) {
 			if st := ledger(t, db, "weekly", thisWeek)[p.id].Status; st != "claimed" {
 				t.Fatalf("after the crash the row is %q, want claimed", st)
 			}
-			// A tick before the claim lease runs out leaves it alone.
+			// A tick before the claim lease (15 s) runs out leaves it alone.
 			second := newEngine(t, db, slackFor(fake), r.render, c.now, func(o *Options) { o.Instance = "second" })
-			c.set(c.now().Add(time.Minute))
-			if res, err := second.RunDue(context.Background(), c.now()); err != nil || res.Recovered != 0 {
+			c.set(c.now().Add(10 * time.Second))
+			if res, err := second.Recover(context.Background(), c.now()); err != nil || res.Recovered != 0 {
 				t.Fatalf("early tick: %+v %v", res, err)
 			}
-			// The next tick after the lease completes it.
-			c.set(c.now().Add(2 * time.Minute))
-			res, err := second.RunDue(context.Background(), c.now())
+			// The recovery tick after the lease completes it.
+			c.set(c.now().Add(10 * time.Second))
+			res, err := second.Recover(context.Background(), c.now())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -62,6 +62,55 @@ func (e *Engine) Run(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	return e.fanOut(ctx, kind, stale, work, req.Progress)
+}
+
+// Recover completes the rows of weekly reminders and digests whose
+// claimer stopped renewing them for a whole ClaimLease (it crashed or was
+// killed) and nothing else: a cheap query, so it can run every few seconds
+// and a dead engine's rows are picked up within about a lease.
+func (e *Engine) Recover(ctx context.Context, now time.Time) (Result, error) {
+	if now.IsZero() {
+		now = e.opts.Now()
+	}
+	var total Result
+	for _, kind := range []Kind{Weekly, Digest} {
+		if kind == Digest && e.opts.RenderDigest == nil {
+			continue
+		}
+		stale, err := e.reclaim(ctx, kind, now, "")
+		if err != nil {
+			return total, err
+		}
+		if len(stale) == 0 {
+			continue
+		}
+		res, err := e.fanOut(ctx, kind, stale, nil, nil)
+		total.add(res)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+func (r *Result) add(o Result) {
+	r.Sent += o.Sent
+	r.Skipped += o.Skipped
+	r.Failed += o.Failed
+	r.Pending += o.Pending
+	r.Recovered += o.Recovered
+}
+
+// fanOut handles the reclaimed stale rows, then work, with Concurrency
+// workers, renewing every claim it holds until that row is handled.
+func (e *Engine) fanOut(ctx context.Context, kind Kind, stale, work []PlanItem, progress func(Progress)) (Result, error) {
+	held := newClaimSet()
+	for _, it := range stale {
+		held.add(it.claimed)
+	}
+	stop := e.heartbeat(ctx, held)
+	defer stop()
 	work = append(stale, work...)
 
 	var (
@@ -78,7 +127,7 @@ func (e *Engine) Run(ctx context.Context, req Request) (Result, error) {
 		go func() {
 			defer wg.Done()
 			for it := range queue {
-				out, err := e.handle(runCtx, kind, it)
+				out, err := e.handle(runCtx, kind, it, held)
 				if errors.Is(err, ErrFatal) {
 					cancel(err)
 				}
@@ -100,8 +149,8 @@ func (e *Engine) Run(ctx context.Context, req Request) (Result, error) {
 				pr.LastName, pr.LastOutcome = it.Name, string(out)
 				p := pr
 				mu.Unlock()
-				if req.Progress != nil {
-					req.Progress(p)
+				if progress != nil {
+					progress(p)
 				}
 			}
 		}()
@@ -142,21 +191,24 @@ func (e *Engine) reclaim(ctx context.Context, kind Kind, now time.Time, only str
 		r := r
 		e.log.Info("recovering stale reminder", zap.Int64("reminder_id", r.ID), zap.Int64("employee_id", r.EmployeeID),
 			zap.Int("attempt", r.Attempts))
+		loc := e.zone(p.SlackTZ)
 		items = append(items, PlanItem{EmployeeID: p.EmployeeID, Name: p.Name, Email: p.Email,
-			SlackUserID: p.SlackUserID, TZ: p.SlackTZ, Week: model.WeekOf(r.Period), Action: ActionSend,
-			Reason: "recovering an interrupted attempt", person: p, claimed: &r})
+			SlackUserID: p.SlackUserID, TZ: loc.String(), Week: model.WeekOf(r.Period), Action: ActionSend,
+			Reason: "recovering an interrupted attempt", person: p, loc: loc, claimed: &r})
 	}
 	return items, nil
 }
 
 // handle claims one person's ledger row (unless recovering one already
-// claimed) and takes it to its end.
-func (e *Engine) handle(ctx context.Context, kind Kind, it PlanItem) (outcome, error) {
+// claimed) and takes it to its end; held renews the claim meanwhile.
+func (e *Engine) handle(ctx context.Context, kind Kind, it PlanItem, held *claimSet) (outcome, error) {
 	if ctx.Err() != nil {
 		return outPending, ctx.Err()
 	}
 	r := it.claimed
-	if r == nil {
+	if r != nil {
+		defer held.remove(r)
+	} else {
 		got, ok, err := storage.ClaimReminder(ctx, e.opts.DB, string(kind), it.EmployeeID, it.Week.Start, e.opts.Instance, e.opts.Now())
 		if err != nil {
 			e.log.Warn("claim reminder", zap.Int64("employee_id", it.EmployeeID), zap.Error(err))
@@ -166,6 +218,8 @@ func (e *Engine) handle(ctx context.Context, kind Kind, it PlanItem) (outcome, e
 			return outTaken, nil
 		}
 		r = &got
+		held.add(r)
+		defer held.remove(r)
 	}
 	if it.Action == ActionSkip {
 		return e.finish(ctx, kind, r, storage.ReminderOutcome{Status: "skipped", Reason: it.Reason}), nil

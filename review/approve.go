@@ -24,6 +24,15 @@ type Decision struct {
 	// Changed is false when the same decision stood already (a double
 	// click): nothing was written and nobody needs telling again.
 	Changed bool
+	// Approved is what an approval recorded: the week's figures as they
+	// were approved, kept unchanged whatever happens to the entries later.
+	// Nil for rejections.
+	Approved *storage.ApprovedTotals
+	// LeftOut counts entries outside the person's employment that this
+	// approval does not cover (LeftOutSeconds their time): approved
+	// exports leave them out until ApproveIncludingOutsideEmployment.
+	LeftOut        int
+	LeftOutSeconds int64
 }
 
 // TeamRow is one person of a manager's team table.
@@ -117,18 +126,33 @@ func (s *Service) authorise(ctx context.Context, actorSlackID string, employeeID
 // it refuses a week with entries not confirmed (EConflict, saying how many).
 // Approving a week that stands approved changes nothing. An approval is
 // audited as week.approve in the same transaction.
+//
+// The approval stores what was approved (storage.ApprovalSnapshot): every
+// entry with its seconds, rate, currency and amount, and the week's totals.
+// Entries logged outside the person's employment (after the termination
+// date, before the hire date) are recorded but not covered: Decision.LeftOut
+// counts them, and approved exports leave them out until a manager approves
+// them with ApproveIncludingOutsideEmployment.
 func (s *Service) Approve(ctx context.Context, actorSlackID string, employeeID int64, week model.Week) (Decision, error) {
-	return s.decide(ctx, actorSlackID, employeeID, week, storage.ApprovalApproved, "")
+	return s.decide(ctx, actorSlackID, employeeID, week, storage.ApprovalApproved, "", false)
+}
+
+// ApproveIncludingOutsideEmployment is Approve that explicitly covers the
+// week's entries outside the person's employment too (audited as
+// week.approve with outside_employment true). On a week approved without
+// them it records a new approved record that includes them.
+func (s *Service) ApproveIncludingOutsideEmployment(ctx context.Context, actorSlackID string, employeeID int64, week model.Week) (Decision, error) {
+	return s.decide(ctx, actorSlackID, employeeID, week, storage.ApprovalApproved, "", true)
 }
 
 // Reject rejects a person's week with a reason (required, trimmed, at most
 // MaxReasonLen characters), under the same authorisation as Approve, and
 // audits it as week.reject. The caller DMs Decision.Employee the reason.
 func (s *Service) Reject(ctx context.Context, actorSlackID string, employeeID int64, week model.Week, reason string) (Decision, error) {
-	return s.decide(ctx, actorSlackID, employeeID, week, storage.ApprovalRejected, reason)
+	return s.decide(ctx, actorSlackID, employeeID, week, storage.ApprovalRejected, reason, false)
 }
 
-func (s *Service) decide(ctx context.Context, actorSlackID string, employeeID int64, week model.Week, status storage.ApprovalStatus, reason string) (Decision, error) {
+func (s *Service) decide(ctx context.Context, actorSlackID string, employeeID int64, week model.Week, status storage.ApprovalStatus, reason string, includeOutside bool) (Decision, error) {
 	verb := "approve"
 	if status == storage.ApprovalRejected {
 		verb = "reject"
@@ -175,17 +199,53 @@ func (s *Service) decide(ctx context.Context, actorSlackID string, employeeID in
 		changed, err := storage.ApprovalRecord(ctx, tx, storage.WeekApproval{
 			EmployeeID: employeeID, Week: week, Status: status, DecidedBy: actorSlackID, Reason: reason,
 		})
-		if err != nil || !changed {
+		if err != nil {
 			return err
+		}
+		if status == storage.ApprovalRejected {
+			if !changed {
+				return nil
+			}
+			if err := storage.ApprovalSupersede(ctx, tx, employeeID, week); err != nil {
+				return err
+			}
+		} else {
+			live, ok, err := storage.ApprovedRecord(ctx, tx, employeeID, week)
+			if err != nil {
+				return err
+			}
+			// A repeated approval keeps its record; a new one, a
+			// re-approval after a change or an explicit approval of
+			// entries outside employment records what is approved now.
+			if changed || !ok || (includeOutside && !live.IncludesOutsideEmployment && live.OutsideEmployment > 0) {
+				if live, err = storage.ApprovalSnapshot(ctx, tx, employeeID, week, actorSlackID, includeOutside); err != nil {
+					return err
+				}
+				changed = true
+			}
+			dec.Approved = &live
+			if !live.IncludesOutsideEmployment {
+				dec.LeftOut, dec.LeftOutSeconds = live.OutsideEmployment, live.OutsideEmploymentSeconds
+			}
+			if !changed {
+				return nil
+			}
 		}
 		dec.Changed = true
 		var prev any
 		if before.Status != storage.ApprovalNone {
 			prev = map[string]any{"status": before.Status, "decided_by": before.DecidedBy, "reason": before.Reason}
 		}
+		after := map[string]any{"status": status, "reason": reason}
+		if dec.Approved != nil {
+			after["approved_record"] = dec.Approved.RecordID
+			after["seconds"] = dec.Approved.Seconds
+			after["amounts"] = dec.Approved.Amounts
+			after["outside_employment"] = includeOutside
+		}
 		return storage.Audit(ctx, tx, storage.AuditEvent{
 			Actor: actorSlackID, Action: "week." + verb, Entity: "week", EntityID: entityID,
-			Before: prev, After: map[string]any{"status": status, "reason": reason},
+			Before: prev, After: after,
 		})
 	})
 	if err != nil {
@@ -194,11 +254,17 @@ func (s *Service) decide(ctx context.Context, actorSlackID string, employeeID in
 	return dec, nil
 }
 
-// ChangedAfterApproval lists the approved weeks that changed since and whose
-// people were not told yet. Tell both (ChangedWeek.EmployeeSlackID and
-// ApproverSlackID) after MarkChangeNotified returns true, so two replicas
-// never tell them twice.
+// ChangedAfterApproval first marks approved weeks that re-pricing moved
+// away from their approved record (storage.DB.MarkApprovalDrift: a
+// backdated rate changes no entry, so the sync cannot see it), then lists
+// the approved weeks that changed since and whose people were not told yet,
+// each with its difference from what was approved (ChangedWeek.Diff). Tell
+// both (ChangedWeek.EmployeeSlackID and ApproverSlackID) after
+// MarkChangeNotified returns true, so two replicas never tell them twice.
 func (s *Service) ChangedAfterApproval(ctx context.Context) ([]storage.ChangedWeek, error) {
+	if _, err := s.db.MarkApprovalDrift(ctx); err != nil {
+		return nil, err
+	}
 	return s.db.ChangedAfterApproval(ctx)
 }
 

@@ -147,6 +147,9 @@ type Assignment struct {
 	// ContentHash is the entry's new content hash: the Confirm button drawn
 	// next must carry it.
 	ContentHash string
+	// Billable is the entry's billable flag after the pick: the project's
+	// billable default.
+	Billable bool
 	// Changed is false when the entry already had that project (a retry).
 	Changed bool
 }
@@ -154,7 +157,8 @@ type Assignment struct {
 // AssignProject sets the project of the Slack user's entry, recomputes its
 // content hash (the one the sync will compute once Toggl has the project),
 // audits the change and queues a set_project write to Toggl, in one
-// transaction. It refuses someone else's entry (EForbidden, audited as
+// transaction. The entry's billable flag follows the project's billable
+// default, in Postgres and in the Toggl write. It refuses someone else's entry (EForbidden, audited as
 // project.denied), a deleted entry (*StaleError), an unknown or archived
 // project (EInvalid) and a confirmed entry (EConflict: its project is what
 // was confirmed; change it in Toggl). Picking the project the entry already
@@ -171,7 +175,7 @@ func (s *Service) AssignProject(ctx context.Context, slackUserID string, entryID
 		if err != nil {
 			return err
 		}
-		res = Assignment{EntryID: entryID, EmployeeID: t.EmployeeID, Week: model.WeekOf(t.LocalDate), ContentHash: t.ContentHash}
+		res = Assignment{EntryID: entryID, EmployeeID: t.EmployeeID, Week: model.WeekOf(t.LocalDate), ContentHash: t.ContentHash, Billable: t.Billable}
 		if t.Deleted {
 			return &StaleError{EntryID: entryID, Change: StaleDeleted, Week: res.Week}
 		}
@@ -190,15 +194,18 @@ func (s *Service) AssignProject(ctx context.Context, slackUserID string, entryID
 			return model.Errorf(model.EConflict,
 				"This entry is already confirmed with its project. To change the project, edit the entry in Toggl and confirm it again.")
 		}
-		res.ContentHash = model.ContentHash(t.Start, t.Seconds, projectID, t.TaskID, t.Description, t.Billable)
+		// The entry takes the picked project's billable default: time
+		// allocated to a billable project is billable (docs/money.md).
+		res.Billable = p.Billable
+		res.ContentHash = model.ContentHash(t.Start, t.Seconds, projectID, t.TaskID, t.Description, p.Billable)
 		res.Changed = true
-		if err := storage.ConfirmSetProject(ctx, tx, entryID, projectID, res.ContentHash); err != nil {
+		if err := storage.ConfirmSetProject(ctx, tx, entryID, projectID, p.Billable, res.ContentHash); err != nil {
 			return err
 		}
 		return storage.Audit(ctx, tx, storage.AuditEvent{
 			Actor: slackUserID, Action: "entry.set_project", Entity: "time_entry", EntityID: strconv.FormatInt(entryID, 10),
-			Before: map[string]any{"project_id": t.ProjectID, "content_hash": t.ContentHash},
-			After:  map[string]any{"project_id": projectID, "content_hash": res.ContentHash},
+			Before: map[string]any{"project_id": t.ProjectID, "billable": t.Billable, "content_hash": t.ContentHash},
+			After:  map[string]any{"project_id": projectID, "billable": p.Billable, "content_hash": res.ContentHash},
 		})
 	})
 	if denied {

@@ -299,7 +299,7 @@ func TestAssignProjectThenConfirm(t *testing.T) {
 	}
 	var payload string
 	f.must(f.db.QueryRow(f.ctx, `SELECT payload::text FROM toggl_outbox WHERE entry_id = $1 AND op = 'set_project'`, id).Scan(&payload))
-	if payload != `{"project_id": 2}` {
+	if payload != `{"billable": true, "project_id": 2}` {
 		t.Fatalf("payload %s", payload)
 	}
 	// A retried pick: nothing new.

@@ -22,7 +22,8 @@ var week = model.Week{Start: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}
 //	            └─ mgr2 (UMGR2) ── dev3 (UDEV3)
 //
 // HR admin UHR is not in the roster. Projects 1 (Apollo/Acme) and 2
-// (Borealis/Bolt) are active, 3 is archived. Every employee has a 100.00 EUR
+// (Borealis/Bolt) are active and billable, 3 is archived, 4 (Internal/Us) is
+// active and not billable. Every employee has a 100.00 EUR
 // rate.
 type fixture struct {
 	t   *testing.T
@@ -51,8 +52,9 @@ func newFixture(t *testing.T) *fixture {
 		f.ids[p.bamboo] = id
 		f.exec(`INSERT INTO billable_rates (employee_id, effective_date, amount_minor, currency) VALUES ($1, '2020-01-01', 10000, 'EUR')`, id)
 	}
-	f.exec(`INSERT INTO toggl_projects (id, name, client_name, active) VALUES
-		(1, 'Apollo', 'Acme', true), (2, 'Borealis', 'Bolt', true), (3, 'Old', 'Gone', false)`)
+	f.exec(`INSERT INTO toggl_projects (id, name, client_name, active, billable) VALUES
+		(1, 'Apollo', 'Acme', true, true), (2, 'Borealis', 'Bolt', true, true), (3, 'Old', 'Gone', false, true),
+		(4, 'Internal', 'Us', true, false)`)
 	f.svc = review.New(f.db, review.Options{
 		ConfirmedTag: "confirmed",
 		IsHRAdmin:    func(id string) bool { return id == "UHR" },

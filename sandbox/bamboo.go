@@ -26,8 +26,18 @@ type BambooOptions struct {
 	// "customContractorRate"); "-" disables it.
 	ContractorRateField string
 	// RateTable is the name of the effective-dated table SetRate appends to
-	// (default "compensation").
+	// (default "compensation"; rows carry startDate and rate).
 	RateTable string
+	// RateHistoryTable is the custom table that keeps the history of the
+	// rate fields (default "customBillableRateHistory": an effective date
+	// column customEffectiveDate, then one column per rate field), as
+	// BambooHR keeps a history-tracked field in a table. "-" makes the rate
+	// fields plain fields that no table keeps (SetRate still dates them).
+	RateHistoryTable string
+	// WhosOutVisible are the employees whose time off the API user's saved
+	// who's out filter shows; time_off/whos_out without filter=off returns
+	// only theirs (and holidays). Default: nobody's.
+	WhosOutVisible map[string]bool
 	// Now is the fake's clock (default time.Now): it decides which dated
 	// rate is in force and stamps lastChanged.
 	Now    func() time.Time
@@ -49,6 +59,12 @@ func (o *BambooOptions) bambooDefaults() {
 	}
 	if o.RateTable == "" {
 		o.RateTable = "compensation"
+	}
+	if o.RateHistoryTable == "" {
+		o.RateHistoryTable = "customBillableRateHistory"
+	}
+	if o.RateHistoryTable == "-" {
+		o.RateHistoryTable = ""
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -145,6 +161,10 @@ func (b *Bamboo) ContractorRateField() string { return b.opts.ContractorRateFiel
 // RateTable is the name of the dated rate table.
 func (b *Bamboo) RateTable() string { return b.opts.RateTable }
 
+// RateHistoryTable is the name of the table keeping the rate fields'
+// history ("" when they are plain fields).
+func (b *Bamboo) RateHistoryTable() string { return b.opts.RateHistoryTable }
+
 // Close stops the server.
 func (b *Bamboo) Close() { b.srv.Close() }
 
@@ -211,9 +231,11 @@ func (b *Bamboo) Delete(id string) error {
 	return b.UpdateEmployee(id, func(e *BambooEmployee) { e.deleted = true })
 }
 
-// SetRate records a billable rate effective from a date in the rate table
-// and sets the rate field (the contractor field for contractors, when
-// configured) to the rate in force today, as "125.00 USD".
+// SetRate records a billable rate effective from a date in the rate table.
+// The rate field (the contractor field for contractors, when configured)
+// then reads as the rate in force on the fake's current day, "125.00 USD";
+// a rate dated in the future shows only to a read with onlyCurrent=false,
+// as in BambooHR.
 func (b *Bamboo) SetRate(id string, effective time.Time, amount, currency string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -235,14 +257,28 @@ func (b *Bamboo) SetRate(id string, effective time.Time, amount, currency string
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].EffectiveDate.Before(rows[j].EffectiveDate) })
 	b.rates[id] = rows
-	today := bambooDay(b.opts.Now())
-	for _, r := range rows {
-		if !r.EffectiveDate.After(today) {
-			e.Fields[b.rateFieldLocked(e)] = r.Amount + " " + r.Currency
-		}
-	}
 	e.LastChanged = b.opts.Now().UTC()
 	return nil
+}
+
+// rateValueLocked is the value of e's rate field: from the dated rates when
+// there are any (the one in force today, or with onlyCurrent false the
+// latest one, future-dated included), else whatever the field holds. ok is
+// false when the field has no value at all.
+func (b *Bamboo) rateValueLocked(e *BambooEmployee, onlyCurrent bool) (any, bool) {
+	rows := b.rates[e.ID]
+	if len(rows) == 0 {
+		v, ok := e.Fields[b.rateFieldLocked(e)]
+		return v, ok
+	}
+	today := bambooDay(b.opts.Now())
+	var v any
+	for _, r := range rows {
+		if !onlyCurrent || !r.EffectiveDate.After(today) {
+			v = r.Amount + " " + r.Currency
+		}
+	}
+	return v, v != nil
 }
 
 // Rates returns a person's rate table rows, oldest first.
@@ -281,7 +317,8 @@ func (b *Bamboo) FailNext(n, status int, retryAfter string) {
 }
 
 // Requests returns how many API requests reached the fake on a route
-// ("employee", "report", "directory", "changed", "table", "whos_out"), or
+// ("employee", "report", "directory", "changed", "table", "meta_tables",
+// "whos_out"), or
 // in total with "".
 func (b *Bamboo) Requests(route string) int {
 	b.mu.Lock()

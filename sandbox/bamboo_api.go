@@ -62,6 +62,8 @@ func (b *Bamboo) serve(w http.ResponseWriter, r *http.Request) {
 		b.changed(w, r)
 	case "table":
 		b.table(w, parts[1], parts[3])
+	case "meta_tables":
+		b.metaTables(w)
 	case "whos_out":
 		b.whosOut(w, r)
 	default:
@@ -79,6 +81,8 @@ func bambooRoute(method string, p []string) string {
 		return "employee"
 	case method == http.MethodGet && len(p) == 4 && p[0] == "employees" && p[2] == "tables":
 		return "table"
+	case method == http.MethodGet && len(p) == 2 && p[0] == "meta" && p[1] == "tables":
+		return "meta_tables"
 	case method == http.MethodPost && len(p) == 2 && p[0] == "reports" && p[1] == "custom":
 		return "report"
 	case method == http.MethodGet && len(p) == 2 && p[0] == "time_off" && p[1] == "whos_out":
@@ -92,13 +96,31 @@ func bambooJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// onlyCurrent reads the onlyCurrent query parameter of the employee and
+// custom report reads. BambooHR's API reference (Get Employee, Request a
+// Custom Report: https://documentation.bamboohr.com/reference/get-employee)
+// documents it as defaulting to current values; "Setting to false will
+// return future dated values from history table fields". The fake is as
+// strict: a rate dated ahead shows only when asked with onlyCurrent=false.
+func onlyCurrent(r *http.Request) bool {
+	v := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("onlyCurrent")))
+	return v != "false" && v != "0"
+}
+
 // fieldsLocked renders the requested fields of a person; unknown fields are
-// silently omitted, as BambooHR does, and empty values are null.
-func (b *Bamboo) fieldsLocked(e *BambooEmployee, fields []string) map[string]any {
+// silently omitted, as BambooHR does, and empty values are null. The rate
+// field of a person with dated rates reads as the rate in force today, or
+// with current false as the latest one, future-dated included.
+func (b *Bamboo) fieldsLocked(e *BambooEmployee, fields []string, current bool) map[string]any {
 	out := map[string]any{"id": e.ID}
 	for _, f := range fields {
 		f = strings.TrimSpace(f)
 		if f == "" || f == "id" {
+			continue
+		}
+		if f == b.rateFieldLocked(e) && len(b.rates[e.ID]) > 0 {
+			v, _ := b.rateValueLocked(e, current)
+			out[f] = v
 			continue
 		}
 		v, known := bambooStdField(e, f)
@@ -172,7 +194,7 @@ func (b *Bamboo) getEmployee(w http.ResponseWriter, r *http.Request, id string) 
 		http.Error(w, "too many fields", http.StatusBadRequest)
 		return
 	}
-	bambooJSON(w, b.fieldsLocked(e, fields))
+	bambooJSON(w, b.fieldsLocked(e, fields, onlyCurrent(r)))
 }
 
 // sortedLocked returns live people by numeric id.
@@ -200,11 +222,28 @@ func (b *Bamboo) customReport(w http.ResponseWriter, r *http.Request) {
 			LastChanged struct {
 				Value string `json:"value"`
 			} `json:"lastChanged"`
+			// EmployeeIDs restricts the report to these employees
+			// (filters.employeeIds, an array of integers: Request a Custom
+			// Report, https://documentation.bamboohr.com/reference/request-custom-report-1).
+			EmployeeIDs []int64 `json:"employeeIds"`
 		} `json:"filters"`
 	}
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&req); err != nil || len(req.Fields) == 0 {
-		http.Error(w, "a JSON body with fields is required", http.StatusBadRequest)
+		// The custom report answers a request in a bad format with 404
+		// (its reference lists 404 as "bad request format"), not 400.
+		http.Error(w, "a JSON body with fields is required", http.StatusNotFound)
 		return
+	}
+	if len(req.Fields) > 400 {
+		http.Error(w, "at most 400 fields", http.StatusBadRequest)
+		return
+	}
+	var only map[string]bool
+	if req.Filters.EmployeeIDs != nil {
+		only = map[string]bool{}
+		for _, id := range req.Filters.EmployeeIDs {
+			only[strconv.FormatInt(id, 10)] = true
+		}
 	}
 	var since time.Time
 	if v := req.Filters.LastChanged.Value; v != "" {
@@ -215,6 +254,7 @@ func (b *Bamboo) customReport(w http.ResponseWriter, r *http.Request) {
 		}
 		since = t
 	}
+	current := onlyCurrent(r)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	fields := make([]map[string]string, len(req.Fields))
@@ -226,7 +266,10 @@ func (b *Bamboo) customReport(w http.ResponseWriter, r *http.Request) {
 		if !since.IsZero() && e.LastChanged.Before(since) {
 			continue
 		}
-		emps = append(emps, b.fieldsLocked(e, req.Fields))
+		if only != nil && !only[e.ID] {
+			continue
+		}
+		emps = append(emps, b.fieldsLocked(e, req.Fields, current))
 	}
 	bambooJSON(w, map[string]any{"title": req.Title, "fields": fields, "employees": emps})
 }
@@ -241,7 +284,7 @@ func (b *Bamboo) directory(w http.ResponseWriter) {
 	}
 	emps := []map[string]any{}
 	for _, e := range b.sortedLocked(true) {
-		emps = append(emps, b.fieldsLocked(e, std))
+		emps = append(emps, b.fieldsLocked(e, std, true))
 	}
 	bambooJSON(w, map[string]any{"fields": fields, "employees": emps})
 }
@@ -275,7 +318,7 @@ func (b *Bamboo) changed(w http.ResponseWriter, r *http.Request) {
 func (b *Bamboo) table(w http.ResponseWriter, who, table string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if table != b.opts.RateTable {
+	if table == "" || (table != b.opts.RateTable && table != b.opts.RateHistoryTable) {
 		http.Error(w, "Not Found", http.StatusNotFound)
 		return
 	}
@@ -296,6 +339,10 @@ func (b *Bamboo) table(w http.ResponseWriter, who, table string) {
 	for _, id := range ids {
 		for _, r := range b.rates[id] {
 			n++
+			if table == b.opts.RateHistoryTable {
+				rows = append(rows, b.historyRowLocked(n, id, r))
+				continue
+			}
 			rows = append(rows, map[string]any{
 				"id": strconv.Itoa(n), "employeeId": id, "startDate": r.EffectiveDate.Format(time.DateOnly),
 				"rate": map[string]string{"currency": r.Currency, "value": r.Amount},
@@ -306,8 +353,52 @@ func (b *Bamboo) table(w http.ResponseWriter, who, table string) {
 	bambooJSON(w, rows)
 }
 
+// historyRowLocked renders one row of the rate fields' history table: its
+// effective date, the person's rate field set and the other rate field
+// empty, as a table row leaves the columns it does not record.
+func (b *Bamboo) historyRowLocked(n int, id string, r BambooRate) map[string]any {
+	row := map[string]any{"id": strconv.Itoa(n), "employeeId": id, "customEffectiveDate": r.EffectiveDate.Format(time.DateOnly)}
+	for _, f := range []string{b.opts.RateField, b.opts.ContractorRateField} {
+		if f != "" {
+			row[f] = nil
+		}
+	}
+	row[b.rateFieldLocked(b.emps[id])] = map[string]string{"currency": r.Currency, "value": r.Amount}
+	return row
+}
+
+// metaTables lists the employee tables and their columns, shaped as
+// BambooHR's GET /api/v1/meta/tables ("Get a list of tabular fields",
+// https://documentation.bamboohr.com/reference/metadata-get-a-list-of-tabular-fields-1):
+// [{"alias", "fields": [{"id", "name", "alias", "type"}]}].
+func (b *Bamboo) metaTables(w http.ResponseWriter) {
+	field := func(id int, name, alias, typ string) map[string]any {
+		return map[string]any{"id": id, "name": name, "alias": alias, "type": typ}
+	}
+	tables := []map[string]any{{"alias": b.opts.RateTable, "fields": []map[string]any{
+		field(4021, "Effective Date", "startDate", "date"), field(19, "Pay rate", "rate", "currency"),
+		field(156, "Pay type", "type", "list"), field(4017, "Change Reason", "reason", "list"),
+		field(4045, "Comment", "comment", "text"), field(4391, "Pay Per", "paidPer", "list"),
+	}}}
+	if b.opts.RateHistoryTable != "" {
+		cols := []map[string]any{field(4500, "Effective Date", "customEffectiveDate", "date"), field(4501, "Billable rate", b.opts.RateField, "currency")}
+		if b.opts.ContractorRateField != "" {
+			cols = append(cols, field(4502, "Contractor rate", b.opts.ContractorRateField, "currency"))
+		}
+		tables = append(tables, map[string]any{"alias": b.opts.RateHistoryTable, "fields": cols})
+	}
+	bambooJSON(w, tables)
+}
+
+// whosOut lists time off and holidays between start and end. As in
+// BambooHR, employees' time off is filtered by the API user's saved
+// filters unless the request says filter=off ("Set to off to bypass saved
+// filters for employee time off. Does not affect holiday filtering", Get a
+// list of Who's Out: https://documentation.bamboohr.com/reference/get-a-list-of-whos-out-1):
+// without it only the people in BambooOptions.WhosOutVisible come back.
 func (b *Bamboo) whosOut(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	unfiltered := q.Get("filter") == "off"
 	start, err1 := time.Parse(time.DateOnly, q.Get("start"))
 	end, err2 := time.Parse(time.DateOnly, q.Get("end"))
 	if err1 != nil || err2 != nil {
@@ -319,6 +410,9 @@ func (b *Bamboo) whosOut(w http.ResponseWriter, r *http.Request) {
 	out := []map[string]any{}
 	for _, t := range b.timeOff {
 		if t.End.Before(start) || t.Start.After(end) {
+			continue
+		}
+		if t.EmployeeID != "" && !unfiltered && !b.opts.WhosOutVisible[t.EmployeeID] {
 			continue
 		}
 		row := map[string]any{"id": t.ID, "type": t.Type, "name": t.Name,

@@ -11,8 +11,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/tallyhq/tally/clock"
 )
 
 // BambooWebhookSender posts webhook deliveries the way BambooHR does:
@@ -23,11 +26,109 @@ type BambooWebhookSender struct {
 	Secret []byte
 	Client *http.Client
 	Now    func() time.Time
+	// Form posts deliveries URL-encoded (application/x-www-form-urlencoded)
+	// instead of as JSON, as an admin may choose for either payload
+	// family; bodies given as JSON are converted (BambooFormBody).
+	Form bool
+	// Sleep waits between Deliver's retries (default clock.Sleep); a test
+	// passes one that advances its clock instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // NewBambooWebhookSender returns a sender to url signing with secret.
 func NewBambooWebhookSender(url string, secret []byte) *BambooWebhookSender {
-	return &BambooWebhookSender{URL: url, Secret: secret, Client: &http.Client{Timeout: 10 * time.Second}, Now: time.Now}
+	return &BambooWebhookSender{URL: url, Secret: secret, Client: &http.Client{Timeout: 10 * time.Second}, Now: time.Now, Sleep: clock.Sleep}
+}
+
+// BambooRetrySchedule is when BambooHR retries a delivery that was answered
+// with a 5xx (or not answered): 5 times, 5, 10, 20, 40 and 80 minutes after
+// the previous attempt; a 4xx is never retried (Webhooks, "Webhook
+// Retries": https://documentation.bamboohr.com/docs/webhooks).
+var BambooRetrySchedule = []time.Duration{5 * time.Minute, 10 * time.Minute, 20 * time.Minute, 40 * time.Minute, 80 * time.Minute}
+
+// BambooAttempt is one attempt of a delivery.
+type BambooAttempt struct {
+	At   time.Time // the sender's clock when it was sent
+	Code int       // the status answered; 0 when the request failed
+	Err  error
+}
+
+// Deliver sends body as BambooHR delivers a webhook: once, then, while the
+// answer is a 5xx or none, again on BambooRetrySchedule; never after a 4xx
+// or a 2xx. Every retry carries the first attempt's timestamp and signature
+// (whether BambooHR stamps retries anew is not documented; this is the
+// strict case). It returns every attempt; the error is only for a ctx
+// that ended.
+func (s *BambooWebhookSender) Deliver(ctx context.Context, body []byte) ([]BambooAttempt, error) {
+	body, err := s.encode(body)
+	if err != nil {
+		return nil, err
+	}
+	sleep := s.Sleep
+	if sleep == nil {
+		sleep = clock.Sleep
+	}
+	ts := strconv.FormatInt(s.Now().Unix(), 10)
+	headers := map[string]string{"X-BambooHR-Timestamp": ts, "X-BambooHR-Signature": BambooSign(s.Secret, body, ts)}
+	var out []BambooAttempt
+	for i := 0; ; i++ {
+		code, err := s.post(ctx, body, headers)
+		out = append(out, BambooAttempt{At: s.Now(), Code: code, Err: err})
+		if (err == nil && code < 500) || i == len(BambooRetrySchedule) {
+			return out, nil
+		}
+		if err := sleep(ctx, BambooRetrySchedule[i]); err != nil {
+			return out, err
+		}
+	}
+}
+
+// encode converts a JSON body to a form body when the sender posts forms.
+func (s *BambooWebhookSender) encode(body []byte) ([]byte, error) {
+	if !s.Form || len(body) == 0 || body[0] != '{' {
+		return body, nil
+	}
+	return BambooFormBody(body)
+}
+
+// BambooFormBody encodes a JSON delivery as BambooHR's form post: nested
+// keys in brackets, list items by index, e.g. type=employee.updated&
+// data[employeeId]=67890&data[changedFields][0]=firstName (Event-Based
+// Webhooks, "Form Post Format": https://documentation.bamboohr.com/docs/event-based-webhooks).
+func BambooFormBody(jsonBody []byte) ([]byte, error) {
+	var v any
+	if err := json.Unmarshal(jsonBody, &v); err != nil {
+		return nil, fmt.Errorf("form body: %w", err)
+	}
+	vals := url.Values{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		key := func(k string) string {
+			if prefix == "" {
+				return k
+			}
+			return prefix + "[" + k + "]"
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				walk(key(k), c)
+			}
+		case []any:
+			for i, c := range x {
+				walk(key(strconv.Itoa(i)), c)
+			}
+		case nil:
+			vals.Set(prefix, "")
+		case string:
+			vals.Set(prefix, x)
+		default:
+			b, _ := json.Marshal(x)
+			vals.Set(prefix, string(b))
+		}
+	}
+	walk("", v)
+	return []byte(vals.Encode()), nil
 }
 
 // BambooSign computes BambooHR's signature of body at timestamp.
@@ -38,8 +139,13 @@ func BambooSign(secret, body []byte, timestamp string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// Send signs body with the current time and posts it, returning the status.
+// Send signs body with the current time and posts it once, returning the
+// status (as a form when Form is set).
 func (s *BambooWebhookSender) Send(ctx context.Context, body []byte) (int, error) {
+	body, err := s.encode(body)
+	if err != nil {
+		return 0, err
+	}
 	ts := strconv.FormatInt(s.Now().Unix(), 10)
 	return s.SendRaw(ctx, body, map[string]string{
 		"X-BambooHR-Timestamp": ts,
@@ -50,11 +156,19 @@ func (s *BambooWebhookSender) Send(ctx context.Context, body []byte) (int, error
 // SendRaw posts body with exactly the given headers (for tampered, stale or
 // unsigned deliveries).
 func (s *BambooWebhookSender) SendRaw(ctx context.Context, body []byte, headers map[string]string) (int, error) {
+	return s.post(ctx, body, headers)
+}
+
+func (s *BambooWebhookSender) post(ctx context.Context, body []byte, headers map[string]string) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if len(body) > 0 && body[0] != '{' {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("User-Agent", "BambooHR-Webhook")
 	for k, v := range headers {
 		req.Header.Set(k, v)
@@ -153,7 +267,7 @@ func (b *Bamboo) FieldChangeFor(id, action string, changed ...string) BambooFiel
 			"First name": e.FirstName, "Last name": e.LastName, "Work Email": e.WorkEmail,
 			"Job Title": e.JobTitle, "Status": e.Status, "Employment Status": e.EmploymentStatus,
 		}
-		if v, ok := e.Fields[b.rateFieldLocked(e)]; ok {
+		if v, ok := b.rateValueLocked(e, true); ok {
 			c.Fields[b.rateFieldLocked(e)] = v
 		}
 	}

@@ -56,8 +56,18 @@ type SlackOptions struct {
 	// WorkspacePostsPerMinute limits chat.postMessage across the workspace;
 	// 0 disables the limit (default).
 	WorkspacePostsPerMinute int
-	// Now is the clock used for message ts, event times and response_url
-	// expiry (default time.Now). Rate limiters and ack timeouts use real time.
+	// Scopes are the bot scopes the app was granted (default
+	// DefaultSlackScopes, the manifest's). A method needing another scope
+	// answers missing_scope. Wiring should pass bot.ManifestScopes().
+	Scopes []string
+	// NoRateTiers turns off the per-method rate-limit tiers (Tier 1 1+/min,
+	// Tier 2 20+/min, Tier 3 50+/min, Tier 4 100+/min, answered with 429 and
+	// Retry-After). They run on Now, so a simulated clock refills them; load
+	// tests that exceed a tier on purpose set this (or SetRateTiers(false)).
+	NoRateTiers bool
+	// Now is the clock used for message ts, event times, response_url
+	// expiry and the rate tiers (default time.Now). The chat.postMessage
+	// limiters and ack timeouts use real time.
 	Now func() time.Time
 	// Logger receives debug lines about the fake's traffic (default no-op).
 	Logger *zap.Logger
@@ -96,6 +106,9 @@ func (o *SlackOptions) setDefaults() {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if len(o.Scopes) == 0 {
+		o.Scopes = DefaultSlackScopes
 	}
 	if o.Logger == nil {
 		o.Logger = zap.NewNop()
@@ -151,6 +164,8 @@ type Slack struct {
 	responsePosts map[string][]ResponseURLPost
 	triggers      map[string]slackTrigger
 	limits        slackLimits
+	tiers         slackTiers
+	scopes        map[string]bool
 	sock          slackSocket
 }
 
@@ -179,6 +194,11 @@ func NewSlack(opts SlackOptions) (*Slack, error) {
 		triggers:      make(map[string]slackTrigger),
 	}
 	s.limits.init(opts)
+	s.tiers.init(opts.NoRateTiers)
+	s.scopes = make(map[string]bool, len(opts.Scopes))
+	for _, sc := range opts.Scopes {
+		s.scopes[strings.TrimSpace(sc)] = true
+	}
 	s.sock.init()
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

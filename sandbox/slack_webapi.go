@@ -52,7 +52,11 @@ func (s *Slack) serveWebAPI(w http.ResponseWriter, r *http.Request) {
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	params, bearer, perr := slackParseParams(r)
 	token := params["token"]
-	if token == "" {
+	if token == "" || method == "apps.connections.open" {
+		// apps.connections.open takes the app-level token only in the
+		// Authorization header (https://api.slack.com/methods/
+		// apps.connections.open: "token ... passed as an HTTP Authorization
+		// header"); one in the body or query does not authenticate.
 		token = bearer
 	}
 	delete(params, "token")
@@ -79,7 +83,7 @@ func (s *Slack) serveWebAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // dispatchLocked runs the checks Slack runs, in its order: method, injected
-// failures, auth, rate limits, then the method itself.
+// failures, auth, scope, rate limits, then the method itself.
 func (s *Slack) dispatchLocked(method, token string, p map[string]string, perr error) (int, time.Duration, slackResult) {
 	h, ok := slackMethods[method]
 	if !ok {
@@ -96,6 +100,12 @@ func (s *Slack) dispatchLocked(method, token string, p map[string]string, perr e
 	}
 	if res, ok := s.authLocked(method, token); !ok {
 		return http.StatusOK, 0, res
+	}
+	if res, ok := s.scopeLocked(method); !ok {
+		return http.StatusOK, 0, res
+	}
+	if d, limited := s.tiers.takeLocked(method, s.opts.Now()); limited {
+		return http.StatusTooManyRequests, d, slackFail("ratelimited")
 	}
 	if method == "chat.postMessage" {
 		if d, limited := s.limits.postLimitedLocked(s.resolvePostChannelLocked(p["channel"])); limited {
@@ -263,16 +273,23 @@ func (s *Slack) usersLookupByEmailLocked(p map[string]string) slackResult {
 	return slackFail("users_not_found")
 }
 
-// usersListLocked pages the directory by id with opaque cursors, like Slack:
-// limit defaults to 200 and is capped at 1000.
+// slackUsersPage is the most members the fake returns per users.list page.
+// Slack recommends a limit of no more than 200 and may return fewer than
+// asked even before the end of the list (https://api.slack.com/methods/
+// users.list, "limit"; https://api.slack.com/apis/pagination), so a larger
+// limit is clamped here and only a client that follows next_cursor reads
+// everyone.
+const slackUsersPage = 200
+
+// usersListLocked pages the directory by id with opaque cursors, like Slack.
 func (s *Slack) usersListLocked(p map[string]string) slackResult {
-	limit := 200
+	limit := slackUsersPage
 	if l := p["limit"]; l != "" && l != "0" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 0 {
 			return slackFail("invalid_limit")
 		}
-		limit = min(n, 1000)
+		limit = min(n, slackUsersPage)
 	}
 	ids := make([]string, 0, len(s.users))
 	for id := range s.users {

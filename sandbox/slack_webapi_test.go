@@ -233,8 +233,16 @@ func TestSlackUnknownMethodAndRawForms(t *testing.T) {
 	if out := post("chat.postMessage", url.Values{"token": {f.AppToken()}, "channel": {"C1"}, "text": {"x"}}, nil); out["error"] != "not_allowed_token_type" {
 		t.Errorf("app token on chat.postMessage = %v", out)
 	}
-	if out := post("apps.connections.open", url.Values{"token": {f.BotToken()}}, nil); out["error"] != "not_allowed_token_type" {
+	if out := post("apps.connections.open", nil, http.Header{"Authorization": {"Bearer " + f.BotToken()}}); out["error"] != "not_allowed_token_type" {
 		t.Errorf("bot token on apps.connections.open = %v", out)
+	}
+	// The app-level token authenticates apps.connections.open only in the
+	// Authorization header.
+	if out := post("apps.connections.open", url.Values{"token": {f.AppToken()}}, nil); out["error"] != "not_authed" {
+		t.Errorf("app token in the body of apps.connections.open = %v", out)
+	}
+	if out := post("apps.connections.open", nil, http.Header{"Authorization": {"Bearer " + f.AppToken()}}); out["ok"] != true {
+		t.Errorf("app token in the header of apps.connections.open = %v", out)
 	}
 }
 

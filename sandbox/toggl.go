@@ -38,6 +38,22 @@ type TogglOptions struct {
 	Now func() time.Time
 	// Seed seeds the generator and EditRandom/DeleteRandom (default 1).
 	Seed uint64
+	// OwnerRoundingMinutes and OwnerRounding are the token owner's rounding
+	// preferences. The Reports API rounds every duration by them unless the
+	// request sets rounding_minutes itself (engineering.toggl.com/docs/
+	// reports/detailed_reports: "default from user preferences").
+	// OwnerRounding is -1 down, 0 nearest, 1 up; minutes 0 means no rounding.
+	OwnerRoundingMinutes int
+	OwnerRounding        int
+	// MaxRangeDays, when positive, narrows a search whose date range spans
+	// more days: the fake answers for the first MaxRangeDays days and says
+	// so in X-Range-Start / X-Range-End, as Reports v3 answers with the
+	// range it used. The caller must search the rest itself.
+	MaxRangeDays int
+	// OmitQuotaHeaders sends a spent-quota 402 without the X-Toggl-Quota-*
+	// headers, so only GET /api/v9/me/quota can tell it from a missing
+	// feature (Toggl does not promise the headers on every 402).
+	OmitQuotaHeaders bool
 }
 
 // TogglFault is an injected misbehaviour: the next Times matching requests
@@ -184,25 +200,6 @@ func (t *Toggl) ClearPatchFailures() {
 	t.failPatch = make(map[int64]string)
 }
 
-// SetBucket changes the leaky bucket (0 turns it off).
-func (t *Toggl) SetBucket(perSec float64) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.bucket = nil
-	if perSec > 0 {
-		t.bucket = rate.NewLimiter(rate.Limit(perSec), t.opts.BucketBurst)
-	}
-}
-
-// SetQuota changes the hourly quota and starts a fresh window (0: unlimited).
-func (t *Toggl) SetQuota(perHour int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.opts.HourlyQuota = perHour
-	t.quotaUsed = 0
-	t.quotaWindow = time.Time{}
-}
-
 // Requests returns how many requests reached a route: "search", "users",
 // "workspace_users", "projects", "clients", "tags", "put", "patch", "quota";
 // "" counts them all.
@@ -284,6 +281,10 @@ func (t *Toggl) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if route != "quota" && !t.spendQuotaLocked(w) {
+		if t.opts.OmitQuotaHeaders {
+			w.Header().Del("X-Toggl-Quota-Remaining")
+			w.Header().Del("X-Toggl-Quota-Resets-In")
+		}
 		t.mu.Unlock()
 		togglError(w, http.StatusPaymentRequired, "You have hit your hourly limit for API calls.")
 		return

@@ -15,8 +15,13 @@ type TogglUser struct {
 	// fake gives their start times (no DST in the sandbox).
 	Timezone   string
 	OffsetSecs int
-	Inactive   bool
-	Admin      bool
+	// Inactive is a member the workspace deactivated (Toggl's "inactive").
+	Inactive bool
+	// Invited is a member whose invitation is still pending: Toggl reports
+	// "active": false (and "is_active": false on /users) although the
+	// member is not deactivated.
+	Invited bool
+	Admin   bool
 }
 
 // Fullname is "First Last".

@@ -13,22 +13,51 @@ import (
 
 // togglSearchBody is the Reports API v3 detailed search body.
 type togglSearchBody struct {
-	StartDate      string  `json:"start_date"`
-	EndDate        string  `json:"end_date"`
-	UserIDs        []int64 `json:"user_ids"`
-	ProjectIDs     []int64 `json:"project_ids"`
-	ClientIDs      []int64 `json:"client_ids"`
-	TagIDs         []int64 `json:"tag_ids"`
-	Billable       *bool   `json:"billable"`
-	Description    *string `json:"description"`
-	PageSize       int     `json:"page_size"`
-	FirstRowNumber int64   `json:"first_row_number"`
-	FirstID        int64   `json:"first_id"`
-	FirstTimestamp int64   `json:"first_timestamp"`
-	OrderBy        string  `json:"order_by"`
-	OrderDir       string  `json:"order_dir"`
-	Grouped        bool    `json:"grouped"`
-	EnrichResponse bool    `json:"enrich_response"`
+	StartDate       string  `json:"start_date"`
+	EndDate         string  `json:"end_date"`
+	UserIDs         []int64 `json:"user_ids"`
+	ProjectIDs      []int64 `json:"project_ids"`
+	ClientIDs       []int64 `json:"client_ids"`
+	TagIDs          []int64 `json:"tag_ids"`
+	Billable        *bool   `json:"billable"`
+	Description     *string `json:"description"`
+	PageSize        int     `json:"page_size"`
+	FirstRowNumber  int64   `json:"first_row_number"`
+	FirstID         int64   `json:"first_id"`
+	FirstTimestamp  int64   `json:"first_timestamp"`
+	OrderBy         string  `json:"order_by"`
+	OrderDir        string  `json:"order_dir"`
+	Grouped         bool    `json:"grouped"`
+	EnrichResponse  bool    `json:"enrich_response"`
+	Rounding        *int    `json:"rounding"`
+	RoundingMinutes *int    `json:"rounding_minutes"`
+}
+
+// togglRoundingMinutes are the rounding_minutes values Reports v3 accepts.
+var togglRoundingMinutes = map[int]bool{0: true, 1: true, 5: true, 6: true, 10: true, 12: true, 15: true, 30: true, 60: true, 240: true}
+
+// togglRounding is how a search rounds durations: by minutes (0: exact)
+// in mode -1 down, 0 nearest, 1 up.
+type togglRounding struct{ minutes, mode int }
+
+// round applies r to a duration in seconds.
+func (r togglRounding) round(secs int64) int64 {
+	if r.minutes <= 0 || secs <= 0 {
+		return secs
+	}
+	step := int64(r.minutes) * 60
+	down := secs / step * step
+	switch {
+	case down == secs:
+		return secs
+	case r.mode < 0:
+		return down
+	case r.mode > 0:
+		return down + step
+	case secs-down >= step/2:
+		return down + step
+	}
+	return down
 }
 
 type togglRowJSON struct {
@@ -103,6 +132,28 @@ func (t *Toggl) serveSearch(w http.ResponseWriter, r *http.Request) {
 		togglError(w, http.StatusBadRequest, "start_date must not be after end_date")
 		return
 	}
+	// Without rounding_minutes in the request Toggl rounds by the token
+	// owner's preferences; only an explicit rounding_minutes: 0 is exact
+	// under every reading of the "rounding" field.
+	t.mu.Lock()
+	rounding := togglRounding{minutes: t.opts.OwnerRoundingMinutes, mode: t.opts.OwnerRounding}
+	narrowTo := toDay
+	narrowed := false
+	if n := t.opts.MaxRangeDays; n > 0 && b.StartDate != "" && b.EndDate != "" && toDay-fromDay+1 > int64(n) {
+		narrowTo, narrowed = fromDay+int64(n)-1, true
+	}
+	t.mu.Unlock()
+	if b.RoundingMinutes != nil {
+		if !togglRoundingMinutes[*b.RoundingMinutes] {
+			togglError(w, http.StatusBadRequest, "invalid rounding_minutes")
+			return
+		}
+		rounding.minutes = *b.RoundingMinutes
+	}
+	if b.Rounding != nil {
+		rounding.mode = *b.Rounding
+	}
+	toDay = narrowTo
 	switch b.OrderBy {
 	case "", "date", "user", "duration", "description", "last_update":
 	default:
@@ -139,13 +190,18 @@ func (t *Toggl) serveSearch(w http.ResponseWriter, r *http.Request) {
 	end := min(first+int64(size), int64(len(order)))
 	rows := make([]togglRowJSON, 0, end-first)
 	for i := first; i < end; i++ {
-		rows = append(rows, t.rowLocked(order[i], i+1))
+		rows = append(rows, t.rowLocked(order[i], i+1, rounding))
 	}
-	if end < int64(len(order)) {
+	more := end < int64(len(order))
+	if more {
 		w.Header().Set("X-Next-Row-Number", strconv.FormatInt(end+1, 10))
 		w.Header().Set("X-Next-ID", strconv.FormatInt(t.entries[order[end]].id, 10))
-		w.Header().Set("X-Range-Start", strconv.FormatInt(first+1, 10))
-		w.Header().Set("X-Range-End", strconv.FormatInt(end, 10))
+	}
+	if (more || narrowed) && b.StartDate != "" && b.EndDate != "" {
+		// The date range this answer covers; narrower than asked when
+		// MaxRangeDays cut it, so the caller must search the rest.
+		w.Header().Set("X-Range-Start", time.Unix(fromDay*86400, 0).UTC().Format(time.DateOnly))
+		w.Header().Set("X-Range-End", time.Unix(toDay*86400, 0).UTC().Format(time.DateOnly))
 	}
 	t.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
@@ -229,13 +285,14 @@ func togglFloorDiv(a, b int64) int64 {
 	return q
 }
 
-// rowLocked renders entry i as a report row with the given row number.
-func (t *Toggl) rowLocked(i int32, rowNumber int64) togglRowJSON {
+// rowLocked renders entry i as a report row with the given row number, its
+// duration rounded by r.
+func (t *Toggl) rowLocked(i int32, rowNumber int64, r togglRounding) togglRowJSON {
 	e := &t.entries[i]
 	u := &t.users[e.user]
 	zone := togglZone(u.OffsetSecs)
 	start := time.Unix(e.start, 0).In(zone)
-	te := togglRowEntryJSON{ID: e.id, Seconds: int64(e.seconds), Start: start.Format(time.RFC3339),
+	te := togglRowEntryJSON{ID: e.id, Seconds: r.round(int64(e.seconds)), Start: start.Format(time.RFC3339),
 		At: time.Unix(e.at, 0).UTC().Format(time.RFC3339), AtTZ: time.Unix(e.at, 0).In(zone).Format(time.RFC3339)}
 	if e.seconds >= 0 {
 		stop := start.Add(time.Duration(e.seconds) * time.Second).Format(time.RFC3339)
@@ -259,7 +316,7 @@ func (t *Toggl) rowLocked(i int32, rowNumber int64) togglRowJSON {
 	}
 	if e.billable && e.seconds > 0 {
 		rate := int64(togglRateCents)
-		amount := int64(e.seconds) * rate / 3600
+		amount := te.Seconds * rate / 3600
 		row.HourlyRateInCents, row.BillableAmountInCents = &rate, &amount
 	}
 	return row

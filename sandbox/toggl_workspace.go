@@ -35,21 +35,24 @@ func (t *Toggl) serveUsers(w http.ResponseWriter, _ *http.Request) {
 	out := make([]map[string]any, 0, len(t.users))
 	for _, u := range t.users {
 		out = append(out, map[string]any{"id": u.ID, "email": u.Email, "fullname": u.Fullname(),
-			"inactive": u.Inactive, "is_active": !u.Inactive, "is_admin": u.Admin})
+			"inactive": u.Inactive, "is_active": !u.Invited, "is_admin": u.Admin})
 	}
 	t.mu.Unlock()
 	togglJSON(w, out)
 }
 
-// serveWorkspaceUsers answers like Toggl: id is the workspace-user id and
-// user_id the user's id (the one on time entries).
+// serveWorkspaceUsers answers like Toggl's WorkspaceUser model
+// (engineering.toggl.com/docs/api/workspaces): id is the workspace-user id,
+// uid / user_id the user's id (the one on time entries); "active" says the
+// invitation was accepted and "inactive" that the member was deactivated.
 func (t *Toggl) serveWorkspaceUsers(w http.ResponseWriter, _ *http.Request) {
 	t.mu.Lock()
 	out := make([]map[string]any, 0, len(t.users))
 	for i, u := range t.users {
-		out = append(out, map[string]any{"id": 7_000_000 + i, "user_id": u.ID, "workspace_id": t.opts.WorkspaceID,
-			"email": u.Email, "name": u.Fullname(), "timezone": u.Timezone, "inactive": u.Inactive,
-			"admin": u.Admin, "rate": nil, "working_hours_in_minutes": 480})
+		out = append(out, map[string]any{"id": 7_000_000 + i, "uid": u.ID, "user_id": u.ID, "wid": t.opts.WorkspaceID,
+			"workspace_id": t.opts.WorkspaceID, "email": u.Email, "name": u.Fullname(), "timezone": u.Timezone,
+			"active": !u.Invited, "inactive": u.Inactive, "admin": u.Admin, "role": "user", "rate": nil,
+			"working_hours_in_minutes": 480})
 	}
 	t.mu.Unlock()
 	togglJSON(w, out)
@@ -122,7 +125,8 @@ func (t *Toggl) serveTags(w http.ResponseWriter, r *http.Request) {
 			togglError(w, http.StatusBadRequest, "Tag already exists")
 			return
 		}
-		togglJSON(w, map[string]any{"id": id, "workspace_id": t.opts.WorkspaceID, "name": body.Name})
+		togglJSON(w, map[string]any{"id": id, "workspace_id": t.opts.WorkspaceID, "name": body.Name,
+			"at": t.opts.Now().UTC().Format(time.RFC3339)})
 	default:
 		togglError(w, http.StatusMethodNotAllowed, "method not allowed")
 	}

@@ -26,6 +26,9 @@ type lease struct {
 	clock    clockwork.Clock
 	log      *zap.Logger
 	onChange func(leading bool)
+	// onHeld, if set, runs after each round in which this replica holds
+	// the lease (the leader's recovery of dead replicas' job claims).
+	onHeld func(ctx context.Context, now time.Time)
 
 	mu    sync.Mutex
 	until time.Time // our lease's expiry; zero when another replica holds it
@@ -98,6 +101,9 @@ func (l *lease) round(ctx context.Context) time.Duration {
 		return renew
 	case held:
 		l.set(st.ExpiresAt)
+		if l.onHeld != nil {
+			l.onHeld(ctx, now)
+		}
 		return renew
 	default:
 		l.set(time.Time{})

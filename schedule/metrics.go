@@ -8,10 +8,12 @@ import (
 )
 
 type metrics struct {
-	runs     *prometheus.CounterVec
-	skipped  *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	leader   prometheus.Gauge
+	runs    *prometheus.CounterVec
+	skipped *prometheus.CounterVec
+	// recovered counts slots run again because their claimer died.
+	recovered *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	leader    prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -22,6 +24,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tally_job_skipped_total", Help: "Job runs skipped: not the leader, or the slot already claimed.",
 		}, []string{"job", "reason"}),
+		recovered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tally_job_recovered_total", Help: "Job slots run again because the replica that claimed them died.",
+		}, []string{"job"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "tally_job_duration_seconds", Help: "Duration of scheduled job runs.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 4, 10),
@@ -33,7 +38,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.runs, m.skipped, m.duration, m.leader} {
+	for _, c := range []prometheus.Collector{m.runs, m.skipped, m.recovered, m.duration, m.leader} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if errors.As(err, &are) {

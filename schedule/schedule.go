@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -32,6 +33,18 @@ type Options struct {
 	// LeaseTTL is how long a lease lasts without renewal (default 15 s); it
 	// is renewed every LeaseTTL/3, so a dead leader is replaced within it.
 	LeaseTTL time.Duration
+	// ClaimLease is how long a job slot's claim holds without renewal
+	// (default 30 s). A running job renews it every ClaimLease/3; a slot
+	// whose claimer died is taken over (or closed, if a later slot has run)
+	// by the leader within about one lease.
+	ClaimLease time.Duration
+	// OnRun, if set, is called after each run this replica made of a job
+	// (scheduled or recovered) is recorded: the "done" signal tests and
+	// tools wait on instead of polling the claims table.
+	OnRun func(job, slot string, err error)
+	// OnLeaderChange, if set, is called when this replica gains (true) or
+	// loses (false) the lease, after the change took effect.
+	OnLeaderChange func(leading bool)
 	// StopTimeout bounds how long Run waits for running jobs at shutdown
 	// (default 30 s).
 	StopTimeout time.Duration
@@ -52,6 +65,9 @@ type Scheduler struct {
 	mu      sync.Mutex
 	jobs    []Job
 	started bool
+
+	busy     map[string]*atomic.Bool // per job: a run of it is in progress here
+	recovery recovery
 
 	// release is false only in tests that simulate a killed replica.
 	release bool
@@ -75,6 +91,9 @@ func New(opts Options, jobs ...Job) (*Scheduler, error) {
 	if opts.LeaseTTL <= 0 {
 		opts.LeaseTTL = 15 * time.Second
 	}
+	if opts.ClaimLease <= 0 {
+		opts.ClaimLease = 30 * time.Second
+	}
 	if opts.StopTimeout <= 0 {
 		opts.StopTimeout = 30 * time.Second
 	}
@@ -87,15 +106,19 @@ func New(opts Options, jobs ...Job) (*Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Scheduler{opts: opts, log: log, clock: opts.Clock, metrics: m, release: true}
+	s := &Scheduler{opts: opts, log: log, clock: opts.Clock, metrics: m, release: true, busy: map[string]*atomic.Bool{}}
 	s.lease = &lease{
 		db: opts.DB, name: opts.LeaseName, holder: opts.Instance, ttl: opts.LeaseTTL,
 		clock: opts.Clock, log: log,
 		onChange: func(leading bool) {
 			log.Info("leadership changed", zap.Bool("leading", leading))
 			m.leader.Set(boolGauge(leading))
+			if opts.OnLeaderChange != nil {
+				opts.OnLeaderChange(leading)
+			}
 		},
 	}
+	s.lease.onHeld = s.recoverStale
 	for _, j := range jobs {
 		if err := s.Add(j); err != nil {
 			return nil, err
@@ -123,6 +146,7 @@ func (s *Scheduler) Add(j Job) error {
 		}
 	}
 	s.jobs = append(s.jobs, j)
+	s.busy[j.Name] = &atomic.Bool{}
 	return nil
 }
 
@@ -161,6 +185,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 	}
 
+	s.recovery.start(jobCtx, jobs)
 	leaseCtx, stopLease := context.WithCancel(context.WithoutCancel(ctx))
 	leaseDone := make(chan struct{})
 	go func() {
@@ -175,6 +200,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	// lease is released, so no other replica starts while one still runs.
 	cancelJobs()
 	err = g.Shutdown()
+	s.recovery.wait()
 	stopLease()
 	<-leaseDone
 	if err != nil {
@@ -206,13 +232,20 @@ func (s *Scheduler) register(g gocron.Scheduler, ctx context.Context, j Job) err
 
 // runSlot claims the job's current slot and, if the claim is ours, runs it
 // and records how it ended.
-func (s *Scheduler) runSlot(ctx context.Context, j Job) (err error) {
+func (s *Scheduler) runSlot(ctx context.Context, j Job) error {
 	now := s.clock.Now()
 	slot := j.Schedule.Slot(now)
 	if !s.lease.leading(now) {
 		s.metrics.skipped.WithLabelValues(j.Name, "not_leader").Inc()
 		return nil
 	}
+	busy := s.busy[j.Name]
+	if !busy.CompareAndSwap(false, true) {
+		// A recovered run of an earlier slot is still going.
+		s.metrics.skipped.WithLabelValues(j.Name, "running").Inc()
+		return nil
+	}
+	defer busy.Store(false)
 	ok, err := storage.ClaimJobSlot(ctx, s.opts.DB, j.Name, slot, s.opts.Instance, now)
 	if err != nil {
 		s.log.Warn("claim job slot", zap.String("job", j.Name), zap.String("slot", slot), zap.Error(err))
@@ -222,14 +255,39 @@ func (s *Scheduler) runSlot(ctx context.Context, j Job) (err error) {
 		s.metrics.skipped.WithLabelValues(j.Name, "claimed").Inc()
 		return nil
 	}
+	return s.runClaimed(ctx, j, slot)
+}
+
+// runClaimed runs j for a slot this replica has claimed, renewing the claim
+// while it runs, and records how it ended. Losing the claim (another
+// replica took it over as stale) cancels the run with ErrClaimLost.
+func (s *Scheduler) runClaimed(ctx context.Context, j Job, slot string) (err error) {
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := Heartbeat(runCtx, s.clock, s.opts.ClaimLease/3, func(hctx context.Context) {
+		held, err := storage.RenewJobSlot(hctx, s.opts.DB, j.Name, slot, s.opts.Instance, s.clock.Now())
+		switch {
+		case err != nil:
+			if hctx.Err() == nil {
+				s.log.Warn("renew job claim", zap.String("job", j.Name), zap.String("slot", slot), zap.Error(err))
+			}
+		case !held:
+			s.log.Warn("job claim lost; stopping the run", zap.String("job", j.Name), zap.String("slot", slot))
+			cancel(ErrClaimLost)
+		}
+	})
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("job %s panicked: %v", j.Name, r)
 		}
+		stop()
+		if cause := context.Cause(runCtx); errors.Is(cause, ErrClaimLost) && err != nil {
+			err = fmt.Errorf("%w: %w", ErrClaimLost, err)
+		}
 		s.finish(ctx, j.Name, slot, time.Since(start), err)
 	}()
-	return j.Run(ctx)
+	return j.Run(runCtx)
 }
 
 func (s *Scheduler) finish(ctx context.Context, job, slot string, took time.Duration, runErr error) {
@@ -246,6 +304,9 @@ func (s *Scheduler) finish(ctx context.Context, job, slot string, took time.Dura
 	defer cancel()
 	if err := storage.FinishJobSlot(fctx, s.opts.DB, job, slot, s.opts.Instance, s.clock.Now(), runErr); err != nil {
 		s.log.Warn("record job run", zap.String("job", job), zap.Error(err))
+	}
+	if s.opts.OnRun != nil {
+		s.opts.OnRun(job, slot, runErr)
 	}
 }
 

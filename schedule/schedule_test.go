@@ -15,10 +15,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m,
-		// pgxpool's background health check ends shortly after Close.
-		goleak.IgnoreTopFunction("github.com/jackc/pgx/v5/pgxpool.(*Pool).backgroundHealthCheck"),
-	)
+	goleak.VerifyTestMain(m)
 }
 
 var t0 = time.Date(2026, 11, 27, 15, 58, 30, 0, time.UTC)
@@ -70,6 +67,78 @@ func (r *runs) snapshot() map[string][]string {
 	return out
 }
 
+// runEvent is one run a replica recorded (Options.OnRun).
+type runEvent struct {
+	instance, job, slot string
+	err                 error
+}
+
+// events collects the signals of a test's replicas: runs recorded and
+// leadership gained or lost. Tests wait on them instead of polling.
+type events struct {
+	runs   chan runEvent
+	leader chan leaderEvent
+}
+
+type leaderEvent struct {
+	instance string
+	leading  bool
+}
+
+func newEvents() *events {
+	return &events{runs: make(chan runEvent, 1000), leader: make(chan leaderEvent, 100)}
+}
+
+// signalTimeout bounds every wait on a signal, so a broken scheduler fails
+// the test instead of hanging it.
+const signalTimeout = 10 * time.Second
+
+// waitRun waits for the run of slot (any job, any replica).
+func (ev *events) waitRun(t *testing.T, slot string) runEvent {
+	t.Helper()
+	deadline := time.After(signalTimeout)
+	for {
+		select {
+		case r := <-ev.runs:
+			if r.slot == slot {
+				return r
+			}
+		case <-deadline:
+			t.Fatalf("no run of slot %s recorded", slot)
+		}
+	}
+}
+
+// waitLeader waits until some replica reports it leads and returns it.
+func (ev *events) waitLeader(t *testing.T) string {
+	t.Helper()
+	deadline := time.After(signalTimeout)
+	for {
+		select {
+		case l := <-ev.leader:
+			if l.leading {
+				return l.instance
+			}
+		case <-deadline:
+			t.Fatal("no replica became leader")
+		}
+	}
+}
+
+// newLeader returns a replica that became leader since the last call, if any.
+func (ev *events) newLeader() (string, bool) {
+	for {
+		select {
+		case l := <-ev.leader:
+			if l.leading {
+				return l.instance, true
+			}
+		default:
+			return "", false
+		}
+	}
+}
+
 // replica is one scheduler running in the background.
 type replica struct {
 	t      *testing.T
@@ -78,9 +147,12 @@ type replica struct {
 	done   chan error
 }
 
-func start(t *testing.T, db *storage.DB, clock clockwork.Clock, instance string, jobs ...Job) *replica {
+func start(t *testing.T, db *storage.DB, clock clockwork.Clock, ev *events, instance string, jobs ...Job) *replica {
 	t.Helper()
-	s, err := New(Options{DB: db, Instance: instance, Clock: clock, LeaseTTL: 15 * time.Second, StopTimeout: 5 * time.Second}, jobs...)
+	s, err := New(Options{DB: db, Instance: instance, Clock: clock, LeaseTTL: 15 * time.Second, StopTimeout: 5 * time.Second,
+		OnRun:          func(job, slot string, err error) { ev.runs <- runEvent{instance, job, slot, err} },
+		OnLeaderChange: func(leading bool) { ev.leader <- leaderEvent{instance, leading} },
+	}, jobs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,18 +173,6 @@ func (r *replica) stop() {
 	}
 }
 
-// eventually polls cond until it holds or a (real-time) deadline passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
 func leaders(rs []*replica) []int {
 	var out []int
 	for i, r := range rs {
@@ -123,15 +183,21 @@ func leaders(rs []*replica) []int {
 	return out
 }
 
-// step waits until every live replica is parked on the fake clock (its lease
-// timer and its job's timer), then advances it.
-func step(t *testing.T, clock *clockwork.FakeClock, waiters int, d time.Duration) {
+// settle waits until every live replica is parked on the fake clock (its
+// lease timer and its job's timer): whatever the last advance woke is done.
+func settle(t *testing.T, clock *clockwork.FakeClock, waiters int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), signalTimeout)
 	defer cancel()
 	if err := clock.BlockUntilContext(ctx, waiters); err != nil {
 		t.Fatalf("replicas did not park on the clock: %v", err)
 	}
+}
+
+// step settles the replicas, then advances the clock.
+func step(t *testing.T, clock *clockwork.FakeClock, waiters int, d time.Duration) {
+	t.Helper()
+	settle(t, clock, waiters)
 	clock.Advance(d)
 }
 
@@ -139,12 +205,13 @@ func TestThreeReplicasRunEachSlotOnce(t *testing.T) {
 	db := storagetest.New(t)
 	clock := clockwork.NewFakeClockAt(t0)
 	rec := newRuns()
+	ev := newEvents()
 	var rs []*replica
 	for i := range 3 {
 		name := fmt.Sprintf("replica-%d", i)
-		rs = append(rs, start(t, db, clock, name, rec.job("tick", name, clock, nil)))
+		rs = append(rs, start(t, db, clock, ev, name, rec.job("tick", name, clock, nil)))
 	}
-	eventually(t, "a leader", func() bool { return len(leaders(rs)) == 1 })
+	ev.waitLeader(t)
 
 	var slots []string
 	for range 5 * 12 { // five minutes in lease-renewal steps
@@ -153,7 +220,7 @@ func TestThreeReplicasRunEachSlotOnce(t *testing.T) {
 		if clock.Now().Truncate(time.Minute).After(before) {
 			slot := clock.Now().Truncate(time.Minute).Format(time.RFC3339)
 			slots = append(slots, slot)
-			eventually(t, "slot "+slot, func() bool { return rec.count(slot) >= 1 })
+			ev.waitRun(t, slot)
 		}
 		if n := len(leaders(rs)); n != 1 {
 			t.Fatalf("%d leaders at %s", n, clock.Now())
@@ -168,40 +235,38 @@ func TestThreeReplicasRunEachSlotOnce(t *testing.T) {
 			t.Errorf("slot %s ran %d times (%v)", slot, len(got[slot]), got[slot])
 		}
 	}
+	// OnRun fires once a run is recorded: every claim is finished now.
 	claims, err := storage.JobClaims(context.Background(), db, "tick", 100)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "claims finished", func() bool {
-		claims, err = storage.JobClaims(context.Background(), db, "tick", 100)
-		if err != nil {
-			t.Fatal(err)
+	if len(claims) != len(slots) {
+		t.Errorf("%d claims, want %d", len(claims), len(slots))
+	}
+	for _, c := range claims {
+		if c.Status != "ok" {
+			t.Errorf("claim %+v not finished ok", c)
 		}
-		for _, c := range claims {
-			if c.Status != "ok" {
-				return false
-			}
-		}
-		return len(claims) == len(slots)
-	})
+	}
 }
 
 func TestLeaderKilledAnotherTakesOver(t *testing.T) {
 	db := storagetest.New(t)
 	clock := clockwork.NewFakeClockAt(t0)
 	rec := newRuns()
+	ev := newEvents()
 	var rs []*replica
 	for i := range 3 {
 		name := fmt.Sprintf("replica-%d", i)
-		rs = append(rs, start(t, db, clock, name, rec.job("tick", name, clock, nil)))
+		rs = append(rs, start(t, db, clock, ev, name, rec.job("tick", name, clock, nil)))
 	}
-	eventually(t, "a leader", func() bool { return len(leaders(rs)) == 1 })
+	ev.waitLeader(t)
 	// Let the first slot run under the first leader.
 	for clock.Now().Before(t0.Add(35 * time.Second)) {
 		step(t, clock, 6, 5*time.Second)
 	}
 	first := "2026-11-27T15:59:00Z"
-	eventually(t, "first slot", func() bool { return rec.count(first) == 1 })
+	ev.waitRun(t, first)
 	old := leaders(rs)[0]
 
 	// Kill the leader: it stops without releasing its lease.
@@ -211,7 +276,11 @@ func TestLeaderKilledAnotherTakesOver(t *testing.T) {
 	var tookOver time.Duration
 	for tookOver == 0 {
 		step(t, clock, 4, 5*time.Second)
-		if l := leaders(rs); len(l) == 1 {
+		settle(t, clock, 4) // the lease rounds this advance woke are done
+		if who, ok := ev.newLeader(); ok {
+			if who == fmt.Sprintf("replica-%d", old) {
+				t.Fatal("the killed replica leads again")
+			}
 			tookOver = clock.Now().Sub(killedAt)
 		} else if clock.Now().Sub(killedAt) > time.Minute {
 			t.Fatal("nobody took over within a minute")
@@ -224,9 +293,11 @@ func TestLeaderKilledAnotherTakesOver(t *testing.T) {
 		step(t, clock, 4, 5*time.Second)
 	}
 	for _, slot := range []string{"2026-11-27T16:00:00Z", "2026-11-27T16:01:00Z"} {
-		eventually(t, "slot "+slot, func() bool { return rec.count(slot) == 1 })
-		if who := rec.snapshot()[slot][0]; who == fmt.Sprintf("replica-%d", old) {
+		if who := ev.waitRun(t, slot).instance; who == fmt.Sprintf("replica-%d", old) {
 			t.Errorf("slot %s ran on the killed replica", slot)
+		}
+		if n := rec.count(slot); n != 1 {
+			t.Errorf("slot %s ran %d times", slot, n)
 		}
 	}
 }
@@ -234,21 +305,26 @@ func TestLeaderKilledAnotherTakesOver(t *testing.T) {
 func TestGracefulStopHandsOverAtOnce(t *testing.T) {
 	db := storagetest.New(t)
 	clock := clockwork.NewFakeClockAt(t0)
-	a := start(t, db, clock, "a")
-	eventually(t, "a leads", func() bool { return a.s.IsLeader(context.Background()) == nil })
-	b := start(t, db, clock, "b")
+	evA, evB := newEvents(), newEvents()
+	a := start(t, db, clock, evA, "a")
+	evA.waitLeader(t)
+	b := start(t, db, clock, evB, "b")
 	a.stop() // releases the lease
 	step(t, clock, 1, 5*time.Second)
-	eventually(t, "b leads", func() bool { return b.s.IsLeader(context.Background()) == nil })
+	evB.waitLeader(t)
+	if b.s.IsLeader(context.Background()) != nil {
+		t.Fatal("b reported leading but IsLeader says no")
+	}
 }
 
 func TestJobNeverOverlapsItself(t *testing.T) {
 	db := storagetest.New(t)
 	clock := clockwork.NewFakeClockAt(t0)
 	rec := newRuns()
+	ev := newEvents()
 	release := make(chan struct{})
 	started := make(chan struct{}, 10)
-	r := start(t, db, clock, "solo", rec.job("slow", "solo", clock, func(ctx context.Context) error {
+	start(t, db, clock, ev, "solo", rec.job("slow", "solo", clock, func(ctx context.Context) error {
 		started <- struct{}{}
 		select {
 		case <-release:
@@ -257,40 +333,31 @@ func TestJobNeverOverlapsItself(t *testing.T) {
 			return ctx.Err()
 		}
 	}))
-	eventually(t, "leader", func() bool { return r.s.IsLeader(context.Background()) == nil })
+	ev.waitLeader(t)
 	for clock.Now().Before(t0.Add(35 * time.Second)) {
 		step(t, clock, 2, 5*time.Second)
 	}
 	<-started // 15:59 runs and blocks
 	for clock.Now().Before(t0.Add(95 * time.Second)) {
-		step(t, clock, 2, 5*time.Second) // 16:00 fires while 15:59 still runs
+		step(t, clock, 3, 5*time.Second) // 16:00 fires while 15:59 still runs (3: its heartbeat too)
 	}
 	// Parked again means gocron has decided about 16:00 (skipped).
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := clock.BlockUntilContext(ctx, 2); err != nil {
-		t.Fatal(err)
-	}
+	settle(t, clock, 3)
 	close(release)
-	eventually(t, "15:59 to finish", func() bool {
-		rec.mu.Lock()
-		defer rec.mu.Unlock()
-		return rec.running == 0
-	})
-	// gocron notes the end of a run asynchronously; the next slot that finds
-	// the job idle runs it.
-	resumed := false
-	for !resumed && clock.Now().Before(t0.Add(10*time.Minute)) {
-		step(t, clock, 2, 5*time.Second)
-		select {
-		case <-started:
-			resumed = true
-		default:
-		}
+	if r := ev.waitRun(t, "2026-11-27T15:59:00Z"); r.err != nil {
+		t.Fatalf("15:59: %v", r.err)
 	}
-	if !resumed {
+	// The next slot finds the job idle and runs it.
+	next := clock.Now().Truncate(time.Minute).Add(time.Minute)
+	for clock.Now().Before(next) {
+		step(t, clock, 2, 5*time.Second)
+	}
+	select {
+	case <-started:
+	case <-time.After(signalTimeout):
 		t.Fatal("the job never ran again after the slow run ended")
 	}
+	ev.waitRun(t, next.Format(time.RFC3339))
 	got := rec.snapshot()
 	if len(got["2026-11-27T16:00:00Z"]) != 0 {
 		t.Errorf("the 16:00 slot ran while 15:59 was still running: %v", got)
@@ -310,7 +377,9 @@ func TestShutdownWaitsForRunningJobs(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(t0)
 	started := make(chan struct{})
 	var finished bool
-	s, err := New(Options{DB: db, Instance: "solo", Clock: clock, StopTimeout: 5 * time.Second},
+	ev := newEvents()
+	s, err := New(Options{DB: db, Instance: "solo", Clock: clock, StopTimeout: 5 * time.Second,
+		OnLeaderChange: func(leading bool) { ev.leader <- leaderEvent{"solo", leading} }},
 		Job{Name: "long", Schedule: Every(time.Minute), Run: func(ctx context.Context) error {
 			close(started)
 			<-ctx.Done() // the shutdown context reaches the job
@@ -327,7 +396,7 @@ func TestShutdownWaitsForRunningJobs(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
-	eventually(t, "leader", func() bool { return s.IsLeader(context.Background()) == nil })
+	ev.waitLeader(t)
 	for clock.Now().Before(t0.Add(35 * time.Second)) {
 		step(t, clock, 2, 5*time.Second)
 	}

@@ -112,10 +112,16 @@ type ChangedWeek struct {
 	Week            model.Week
 	ApproverSlackID string
 	ChangedAt       time.Time // decided_at of the row, as the sync left it
+	// Diff is how the week differs from what was approved (hours and
+	// amount per currency: Diff.Drift()); HasDiff is false for weeks
+	// approved before approved records were kept.
+	Diff    ApprovalDiff
+	HasDiff bool
 }
 
 // ChangedAfterApproval lists the weeks marked "changed after approval" whose
-// people were not told yet, oldest first.
+// people were not told yet, oldest first, each with its difference from
+// what was approved.
 func (db *DB) ChangedAfterApproval(ctx context.Context) ([]ChangedWeek, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT wa.employee_id, e.display_name, e.first_name, e.last_name, e.email,
@@ -143,6 +149,11 @@ func (db *DB) ChangedAfterApproval(ctx context.Context) ([]ChangedWeek, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("changed after approval: %w", err)
+	}
+	for i := range out {
+		if out[i].Diff, out[i].HasDiff, err = approvalDiff(ctx, db.pool, out[i].EmployeeID, out[i].Week); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

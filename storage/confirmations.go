@@ -225,15 +225,18 @@ func ConfirmWeek(ctx context.Context, q Querier, employeeID int64, slackUserID s
 	return r, nil
 }
 
-// ConfirmSetProject sets an entry's project and its recomputed content hash
-// in the caller's transaction (the entry must be locked with
-// ConfirmLockUpdate), supersedes project writes still pending for it and
-// queues a set_project write to Toggl. The write's idempotency key counts
-// the entry's project writes, so A→B→A queues three writes while a retried
-// click, which finds the project already set, queues none.
-func ConfirmSetProject(ctx context.Context, q Querier, entryID, projectID int64, newHash string) error {
-	if _, err := q.Exec(ctx, `UPDATE time_entries SET project_id = $2, content_hash = $3 WHERE id = $1`,
-		entryID, projectID, newHash); err != nil {
+// ConfirmSetProject sets an entry's project, its billable flag (the picked
+// project's billable default) and its recomputed content hash in the
+// caller's transaction (the entry must be locked with ConfirmLockUpdate),
+// supersedes project writes still pending for it and queues a set_project
+// write to Toggl with payload {"project_id": N, "billable": b}: the
+// write-back must send both, so Toggl and Postgres agree. The write's
+// idempotency key counts the entry's project writes, so A→B→A queues three
+// writes while a retried click, which finds the project already set, queues
+// none.
+func ConfirmSetProject(ctx context.Context, q Querier, entryID, projectID int64, billable bool, newHash string) error {
+	if _, err := q.Exec(ctx, `UPDATE time_entries SET project_id = $2, billable = $3, content_hash = $4 WHERE id = $1`,
+		entryID, projectID, billable, newHash); err != nil {
 		return fmt.Errorf("set project of %d: %w", entryID, err)
 	}
 	var n int64
@@ -248,16 +251,23 @@ func ConfirmSetProject(ctx context.Context, q Querier, entryID, projectID int64,
 	_, err := QueueReviewTogglWrite(ctx, q, ReviewTogglWrite{
 		EntryID: entryID,
 		Op:      "set_project",
-		Payload: map[string]int64{"project_id": projectID},
+		Payload: SetProjectPayload{ProjectID: projectID, Billable: billable},
 		Key:     fmt.Sprintf("set_project:%d:%d:%d", entryID, projectID, n+1),
 	})
 	return err
 }
 
+// SetProjectPayload is the outbox payload of a set_project write: the
+// project and the billable flag that goes with it.
+type SetProjectPayload struct {
+	ProjectID int64 `json:"project_id"`
+	Billable  bool  `json:"billable"`
+}
+
 // ConfirmProject returns an active project by id inside the caller's
 // transaction, or ok false when it is unknown or archived.
 func ConfirmProject(ctx context.Context, q Querier, projectID int64) (ProjectOption, bool, error) {
-	rows, err := q.Query(ctx, `SELECT id, name, client_name FROM toggl_projects WHERE id = $1 AND active`, projectID)
+	rows, err := q.Query(ctx, `SELECT id, name, client_name, billable FROM toggl_projects WHERE id = $1 AND active`, projectID)
 	if err != nil {
 		return ProjectOption{}, false, fmt.Errorf("project %d: %w", projectID, err)
 	}

@@ -38,8 +38,8 @@ func (db *DB) HoursByDay(ctx context.Context, employeeIDs []int64, week model.We
 
 // ProjectHours is the time logged on one project.
 type ProjectHours struct {
-	Project string // "" for unallocated time
-	Client  string
+	Project string // NoProject for unallocated time
+	Client  string // NoProject for unallocated time, NoClient for a project without one
 	Seconds int64
 }
 
@@ -47,7 +47,8 @@ type ProjectHours struct {
 // largest first, at most limit rows (unallocated time counts as a project).
 func (db *DB) HoursByProject(ctx context.Context, employeeIDs []int64, week model.Week, limit int) ([]ProjectHours, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT coalesce(p.name, ''), coalesce(p.client_name, ''), sum(te.duration_secs) AS secs
+		SELECT `+exportProject("te.project_id", "p.name")+`, `+exportClient("te.project_id", "p.client_name")+`,
+			sum(te.duration_secs) AS secs
 		FROM time_entries te
 		LEFT JOIN toggl_projects p ON p.id = te.project_id
 		WHERE te.employee_id = ANY($1) AND te.local_date BETWEEN $2 AND $3 AND te.deleted_at IS NULL
@@ -69,6 +70,23 @@ func (db *DB) ActiveEmployeeIDs(ctx context.Context) ([]int64, error) {
 	rows, err := db.pool.Query(ctx, `SELECT id FROM employees WHERE active AND deleted_at IS NULL ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("active employees: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// WeekPeopleIDs returns the ids of everyone the organisation's totals of a
+// week cover: active employees, and anyone (active or not — people who left
+// during the week) with live entries that week. Summing TeamSummaries over
+// them gives OrgTotals' figures for the employees.
+func (db *DB) WeekPeopleIDs(ctx context.Context, week model.Week) ([]int64, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT id FROM employees WHERE active AND deleted_at IS NULL
+		UNION
+		SELECT DISTINCT employee_id FROM time_entries
+		WHERE employee_id IS NOT NULL AND local_date BETWEEN $1 AND $2 AND deleted_at IS NULL
+		ORDER BY 1`, week.Start, week.End())
+	if err != nil {
+		return nil, fmt.Errorf("people of week %s: %w", week, err)
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }

@@ -142,3 +142,46 @@ func TestPruneJobClaims(t *testing.T) {
 		t.Fatalf("pruned %d, %v; want the one old finished claim", n, err)
 	}
 }
+
+func TestRenewReminderClaims(t *testing.T) {
+	t.Parallel()
+	db := storagetest.New(t)
+	ctx := context.Background()
+	var a, b int64
+	for _, row := range []struct {
+		id  *int64
+		bid string
+	}{{&a, "h1"}, {&b, "h2"}} {
+		if err := db.QueryRow(ctx, `INSERT INTO employees (bamboo_id, email, active) VALUES ($1, $1 || '@example.com', true) RETURNING id`, row.bid).Scan(row.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	week := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	t0 := time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
+	ra, _, err := storage.ClaimReminder(ctx, db, storage.ReminderWeekly, a, week, "me", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, _, err := storage.ClaimReminder(ctx, db, storage.ReminderWeekly, b, week, "me", t0.Add(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a's row went stale and was taken over by a restarted "me" (attempt 2);
+	// the old attempt's renewal must leave it alone and renew only b.
+	if rows, err := storage.ReclaimStaleReminders(ctx, db, storage.ReminderWeekly, "me", t0.Add(time.Minute), t0.Add(time.Second), week, 10); err != nil || len(rows) != 1 {
+		t.Fatalf("reclaim: %+v %v", rows, err)
+	}
+	held := []storage.HeldReminder{{ID: ra.ID, Attempt: 1}, {ID: rb.ID, Attempt: 1}}
+	n, err := storage.RenewReminderClaims(ctx, db, "me", held, t0.Add(2*time.Minute))
+	if err != nil || n != 1 {
+		t.Fatalf("renewed %d, %v; want only the row still held at its attempt", n, err)
+	}
+	got, _, _ := storage.ReminderFor(ctx, db, storage.ReminderWeekly, b, week)
+	if !got.ClaimedAt.Equal(t0.Add(2 * time.Minute)) {
+		t.Errorf("b's claim at %s, want renewed", got.ClaimedAt)
+	}
+	got, _, _ = storage.ReminderFor(ctx, db, storage.ReminderWeekly, a, week)
+	if got.Attempts != 2 || !got.ClaimedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("a's taken-over claim was renewed by the old attempt: %+v", got)
+	}
+}

@@ -16,6 +16,10 @@ const (
 	ReminderNudge  = "nudge"  // a manager's nudge; period = the day
 )
 
+// ErrNotFound is wrapped by lookups that find no live row (ReminderPersonByID),
+// so callers can tell "gone" from a failure without knowing the driver.
+var ErrNotFound = errors.New("not found")
+
 // ReminderPerson is what the reminder fan-out needs to know about an employee.
 type ReminderPerson struct {
 	EmployeeID      int64
@@ -91,24 +95,29 @@ func ReminderPersonByID(ctx context.Context, q Querier, id int64) (ReminderPerso
 		return ReminderPerson{}, err
 	}
 	if len(people) == 0 {
-		return ReminderPerson{}, fmt.Errorf("employee %d: %w", id, pgx.ErrNoRows)
+		return ReminderPerson{}, fmt.Errorf("employee %d: %w", id, ErrNotFound)
 	}
 	return people[0], nil
 }
 
 // ReminderSupervises reports whether the employee linked to actorSlackID is
-// a direct or indirect supervisor of employeeID.
+// a direct or indirect supervisor of employeeID who may act for them: the
+// same rule as approving their weeks (review's authorise), so a manager who
+// has left (inactive in BambooHR, or deleted) can neither approve nor nudge.
 func ReminderSupervises(ctx context.Context, q Querier, actorSlackID string, employeeID int64) (bool, error) {
+	if actorSlackID == "" {
+		return false, nil
+	}
 	var ok bool
 	err := q.QueryRow(ctx, `WITH RECURSIVE chain (bamboo_id, supervisor, depth) AS (
-			SELECT bamboo_id, supervisor_bamboo_id, 0 FROM employees WHERE id = $2
+			SELECT bamboo_id, supervisor_bamboo_id, 0 FROM employees WHERE id = $2 AND deleted_at IS NULL
 			UNION ALL
 			SELECT e.bamboo_id, e.supervisor_bamboo_id, c.depth + 1
 			FROM employees e JOIN chain c ON e.bamboo_id = c.supervisor
-			WHERE c.supervisor <> '' AND c.depth < 50
+			WHERE c.supervisor <> '' AND c.depth < 50 AND e.deleted_at IS NULL
 		)
 		SELECT EXISTS (SELECT 1 FROM chain c JOIN employees m ON m.bamboo_id = c.supervisor
-			WHERE m.slack_user_id = $1 AND m.deleted_at IS NULL)`, actorSlackID, employeeID).Scan(&ok)
+			WHERE m.slack_user_id = $1 AND m.deleted_at IS NULL AND m.active AND m.id <> $2)`, actorSlackID, employeeID).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("check supervisor of %d: %w", employeeID, err)
 	}
@@ -222,6 +231,39 @@ func TouchReminderClaim(ctx context.Context, q Querier, id int64, by string, att
 		return false, fmt.Errorf("renew reminder claim %d: %w", id, err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// HeldReminder names one claim an engine holds: the row and the attempt
+// it claimed (a restarted engine may reuse the instance name; the attempt
+// tells its claims from its predecessor's).
+type HeldReminder struct {
+	ID      int64
+	Attempt int
+}
+
+// RenewReminderClaims is the heartbeat of an engine's work in progress: it
+// moves claimed_at of every row in held that by (at that attempt) still
+// holds to now, so the rows do not look stale while their work runs, and
+// returns how many it renewed. Rows taken over by another engine are left
+// alone (the fence in TouchReminderClaim and FinishReminder then stops the
+// old holder).
+func RenewReminderClaims(ctx context.Context, q Querier, by string, held []HeldReminder, now time.Time) (int64, error) {
+	if len(held) == 0 {
+		return 0, nil
+	}
+	ids := make([]int64, len(held))
+	attempts := make([]int32, len(held))
+	for i, h := range held {
+		ids[i], attempts[i] = h.ID, int32(h.Attempt)
+	}
+	tag, err := q.Exec(ctx, `UPDATE reminders r SET claimed_at = GREATEST(r.claimed_at, $2)
+		FROM unnest($3::bigint[], $4::integer[]) AS h (id, attempts)
+		WHERE r.id = h.id AND r.attempts = h.attempts AND r.claimed_by = $1 AND r.status = 'claimed'`,
+		by, now, ids, attempts)
+	if err != nil {
+		return 0, fmt.Errorf("renew %d reminder claims: %w", len(held), err)
+	}
+	return tag.RowsAffected(), nil
 }
 
 // SetReminderChannel records the DM channel of a claimed row, so a later

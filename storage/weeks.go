@@ -22,12 +22,43 @@ const weekConfirmedJoin = `LEFT JOIN LATERAL (
 		LIMIT 1
 	) c ON true`
 
+// WeekEntry is an entry of a person's week with how it is priced.
+type WeekEntry struct {
+	model.Entry
+	// Priced is set when a rate was in force on the entry's local date;
+	// RateMinor is that rate (Entry.Amount.Currency its currency).
+	Priced    bool
+	RateMinor int64
+	// Unpriced says why a billable entry has no amount ("" otherwise):
+	// Entry.Amount is then empty, which is NOT an amount of zero.
+	Unpriced UnpricedReason
+	// Employment is set when the entry lies outside the person's
+	// employment (after termination, before hire).
+	Employment EmploymentIssue
+}
+
 // WeekEntries returns the live entries of a person's week (Monday to Sunday
 // by the entries' local dates), oldest first, with project and client names,
 // the billable amount at the rate in force that day and the confirmation
 // status. An entry is "changed" when a confirmation for other content was
-// voided (or still hangs on) and none holds for the current content.
+// voided (or still hangs on) and none holds for the current content. An
+// unpriced billable entry has an empty Amount: use PricedWeekEntries to tell
+// it from a priced one.
 func (db *DB) WeekEntries(ctx context.Context, employeeID int64, week model.Week) ([]model.Entry, error) {
+	priced, err := db.PricedWeekEntries(ctx, employeeID, week)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]model.Entry, len(priced))
+	for i, e := range priced {
+		out[i] = e.Entry
+	}
+	return out, nil
+}
+
+// PricedWeekEntries is WeekEntries with each entry's pricing: its rate, why
+// it is unpriced, whether it lies outside the person's employment.
+func (db *DB) PricedWeekEntries(ctx context.Context, employeeID int64, week model.Week) ([]WeekEntry, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT pe.id, pe.toggl_user_id, coalesce(pe.employee_id, 0), coalesce(pe.project_id, 0),
 			coalesce(p.name, ''), coalesce(p.client_name, ''), coalesce(pe.task_id, 0),
@@ -39,7 +70,9 @@ func (db *DB) WeekEntries(ctx context.Context, employeeID int64, week model.Week
 				WHEN EXISTS (SELECT 1 FROM confirmations o WHERE o.entry_id = pe.id
 					AND o.content_hash <> pe.content_hash) THEN 'changed'
 				ELSE 'unconfirmed'
-			END
+			END,
+			pe.rate_minor IS NOT NULL, coalesce(pe.rate_minor, 0), coalesce(pe.unpriced_reason, ''),
+			coalesce(pe.employment_issue, '')
 		FROM priced_entries pe
 		LEFT JOIN toggl_projects p ON p.id = pe.project_id
 		`+weekConfirmedJoin+`
@@ -49,21 +82,22 @@ func (db *DB) WeekEntries(ctx context.Context, employeeID int64, week model.Week
 		return nil, fmt.Errorf("week entries of %d: %w", employeeID, err)
 	}
 	defer rows.Close()
-	var out []model.Entry
+	var out []WeekEntry
 	for rows.Next() {
-		var e model.Entry
+		var w WeekEntry
+		e := &w.Entry
 		var offset int32
 		var status string
 		if err := rows.Scan(&e.ID, &e.TogglUserID, &e.EmployeeID, &e.ProjectID, &e.ProjectName,
 			&e.ClientName, &e.TaskID, &e.Description, &e.Billable, &e.TagIDs, &e.Start, &e.Stop,
 			&offset, &e.LocalDate, &e.Seconds, &e.UpdatedAt, &e.ContentHash, &e.Amount.Minor,
-			&e.Amount.Currency, &status); err != nil {
+			&e.Amount.Currency, &status, &w.Priced, &w.RateMinor, &w.Unpriced, &w.Employment); err != nil {
 			return nil, fmt.Errorf("scan week entry: %w", err)
 		}
 		zone := time.FixedZone("", int(offset))
 		e.Start, e.Stop = e.Start.In(zone), e.Stop.In(zone)
 		e.Status = model.EntryStatus(status)
-		out = append(out, e)
+		out = append(out, w)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("week entries of %d: %w", employeeID, err)
@@ -88,8 +122,21 @@ type WeekSummary struct {
 	// ConfirmedBillable the part of it already confirmed.
 	Billable          model.Amounts
 	ConfirmedBillable model.Amounts
-	// Unpriced counts billable entries with no rate in force on their date.
-	Unpriced int
+	// Unpriced counts billable entries with no rate in force on their
+	// date, UnpricedSeconds their time: they are not in Billable, and are
+	// NOT zero — surfaces show them as unpriced, with UnpricedReason (the
+	// reason of most of those entries).
+	Unpriced        int
+	UnpricedSeconds int64
+	UnpricedReason  UnpricedReason
+	// OutsideEmployment counts entries logged after the termination date or
+	// before the hire date (OutsideEmploymentSeconds their time).
+	OutsideEmployment        int
+	OutsideEmploymentSeconds int64
+	// Approved is what the manager approved, when a live approved record
+	// exists (the week is approved or changed after approval); compare
+	// with Drift.
+	Approved *ApprovedTotals
 	// Approval is the manager's decision on the week; Status is "" when
 	// nobody decided yet.
 	Approval WeekApproval
@@ -168,7 +215,11 @@ func teamSummariesQuery(ctx context.Context, q Querier, ids []int64, week model.
 				coalesce(sum(pe.duration_secs) FILTER (WHERE pe.billable), 0) AS billable_secs,
 				coalesce(sum(pe.amount_minor), 0) AS amount,
 				coalesce(sum(pe.amount_minor) FILTER (WHERE c.id IS NOT NULL), 0) AS confirmed_amount,
-				count(*) FILTER (WHERE pe.billable AND pe.amount_minor IS NULL) AS unpriced
+				count(*) FILTER (WHERE pe.unpriced) AS unpriced,
+				coalesce(sum(pe.duration_secs) FILTER (WHERE pe.unpriced), 0) AS unpriced_secs,
+				mode() WITHIN GROUP (ORDER BY pe.unpriced_reason) FILTER (WHERE pe.unpriced) AS unpriced_reason,
+				count(*) FILTER (WHERE pe.employment_issue IS NOT NULL) AS outside_n,
+				coalesce(sum(pe.duration_secs) FILTER (WHERE pe.employment_issue IS NOT NULL), 0) AS outside_secs
 			FROM priced_entries pe
 			`+weekConfirmedJoin+`
 			WHERE pe.employee_id = ANY($1) AND pe.local_date BETWEEN $2 AND $3 AND pe.deleted_at IS NULL
@@ -177,7 +228,8 @@ func teamSummariesQuery(ctx context.Context, q Querier, ids []int64, week model.
 		SELECT ids.id, coalesce(agg.currency, ''), coalesce(agg.n, 0), coalesce(agg.confirmed_n, 0),
 			coalesce(agg.unallocated_n, 0), coalesce(agg.secs, 0), coalesce(agg.confirmed_secs, 0),
 			coalesce(agg.unallocated_secs, 0), coalesce(agg.billable_secs, 0), coalesce(agg.amount, 0),
-			coalesce(agg.confirmed_amount, 0), coalesce(agg.unpriced, 0),
+			coalesce(agg.confirmed_amount, 0), coalesce(agg.unpriced, 0), coalesce(agg.unpriced_secs, 0),
+			coalesce(agg.unpriced_reason, ''), coalesce(agg.outside_n, 0), coalesce(agg.outside_secs, 0),
 			coalesce(wa.status, ''), coalesce(wa.decided_by, ''), coalesce(wa.reason, ''), wa.decided_at
 		FROM unnest($1::bigint[]) AS ids(id)
 		LEFT JOIN agg ON agg.employee_id = ids.id
@@ -189,12 +241,14 @@ func teamSummariesQuery(ctx context.Context, q Querier, ids []int64, week model.
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			id, n, confN, unallocN, secs, confSecs, unallocSecs, billSecs, amount, confAmount, unpriced int64
-			currency, status, decidedBy, reason                                                         string
-			decidedAt                                                                                   *time.Time
+			id, n, confN, unallocN, secs, confSecs, unallocSecs, billSecs, amount, confAmount int64
+			unpriced, unpricedSecs, outsideN, outsideSecs                                     int64
+			currency, unpricedWhy, status, decidedBy, reason                                  string
+			decidedAt                                                                         *time.Time
 		)
 		if err := rows.Scan(&id, &currency, &n, &confN, &unallocN, &secs, &confSecs, &unallocSecs,
-			&billSecs, &amount, &confAmount, &unpriced, &status, &decidedBy, &reason, &decidedAt); err != nil {
+			&billSecs, &amount, &confAmount, &unpriced, &unpricedSecs, &unpricedWhy, &outsideN, &outsideSecs,
+			&status, &decidedBy, &reason, &decidedAt); err != nil {
 			return fmt.Errorf("scan team summary: %w", err)
 		}
 		s := &out[index[id]]
@@ -206,6 +260,12 @@ func teamSummariesQuery(ctx context.Context, q Querier, ids []int64, week model.
 		s.UnallocatedSeconds += unallocSecs
 		s.BillableSeconds += billSecs
 		s.Unpriced += int(unpriced)
+		s.UnpricedSeconds += unpricedSecs
+		if unpricedWhy != "" {
+			s.UnpricedReason = UnpricedReason(unpricedWhy)
+		}
+		s.OutsideEmployment += int(outsideN)
+		s.OutsideEmploymentSeconds += outsideSecs
 		if currency != "" {
 			s.Billable[currency] += amount
 			s.ConfirmedBillable[currency] += confAmount
@@ -219,7 +279,7 @@ func teamSummariesQuery(ctx context.Context, q Querier, ids []int64, week model.
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("team summaries: %w", err)
 	}
-	return nil
+	return approvedTotalsInto(ctx, q, ids, week, index, out)
 }
 
 // ProjectOption is a Toggl project as the project picker offers it.
@@ -227,13 +287,16 @@ type ProjectOption struct {
 	ID         int64
 	Name       string
 	ClientName string
+	// Billable is the project's billable default in Toggl: time allocated
+	// to the project from Slack takes it.
+	Billable bool
 }
 
 // RecentProjects returns the active projects the person logged time on most
 // recently, newest first, at most limit of them.
 func (db *DB) RecentProjects(ctx context.Context, employeeID int64, limit int) ([]ProjectOption, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT p.id, p.name, p.client_name
+		SELECT p.id, p.name, p.client_name, p.billable
 		FROM (
 			SELECT project_id, max(start_at) AS last_used
 			FROM time_entries
@@ -254,7 +317,7 @@ func (db *DB) RecentProjects(ctx context.Context, employeeID int64, limit int) (
 // at most limit of them — the options of the picker's search.
 func (db *DB) ActiveProjects(ctx context.Context, query string, limit int) ([]ProjectOption, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT id, name, client_name FROM toggl_projects
+		SELECT id, name, client_name, billable FROM toggl_projects
 		WHERE active AND ($1 = '' OR strpos(lower(name || ' ' || client_name), lower($1)) > 0)
 		ORDER BY lower(client_name), lower(name), id
 		LIMIT $2`, query, limit)
@@ -273,7 +336,7 @@ func (db *DB) ActiveProject(ctx context.Context, id int64) (ProjectOption, bool,
 func weekCollectProjects(rows pgx.Rows) ([]ProjectOption, error) {
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ProjectOption, error) {
 		var p ProjectOption
-		err := r.Scan(&p.ID, &p.Name, &p.ClientName)
+		err := r.Scan(&p.ID, &p.Name, &p.ClientName, &p.Billable)
 		return p, err
 	})
 	if err != nil {

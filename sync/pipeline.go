@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tallyhq/tally/storage"
@@ -69,37 +70,24 @@ func (e *Engine) stream(ctx context.Context, p plan, w *storage.EntrySyncWriter,
 	g.Go(func() error {
 		defer close(pages)
 		read := 0
-		for {
-			page, err := e.api.SearchTimeEntries(gctx, params)
+		// Toggl may answer for a narrower date range than asked (X-Range-
+		// Start / X-Range-End); the rest is searched afterwards, so that no
+		// entry is silently missed. complete means every search ran to its
+		// last page.
+		queue := []toggl.SearchParams{params}
+		searchesComplete := true
+		for len(queue) > 0 {
+			q := queue[0]
+			queue = queue[1:]
+			rest, done, err := e.searchAll(gctx, p, q, pages, &pageCount, &read, expected)
 			if err != nil {
-				return fmt.Errorf("page %d: %w", pageCount+1, err)
+				return err
 			}
-			pageCount++
-			older := false
-			for _, row := range page.Rows {
-				read += len(row.TimeEntries)
-				if p.watermark != nil && !older {
-					older = rowOlderThan(row, *p.watermark)
-				}
-			}
-			select {
-			case pages <- page.Rows:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-			if e.opts.Progress != nil {
-				e.opts.Progress(Progress{Mode: p.mode, Pages: pageCount, Entries: read,
-					ExpectedPages: max(expected, pageCount), QuotaRemaining: e.api.Stats().QuotaRemaining})
-			}
-			if older {
-				return nil // last_update DESC: everything after is older still
-			}
-			if !page.HasNext {
-				complete = true
-				return nil
-			}
-			params = params.Next(page)
+			searchesComplete = searchesComplete && done
+			queue = append(queue, rest...)
 		}
+		complete = searchesComplete
+		return nil
 	})
 	g.Go(func() error {
 		// Writes use ctx, not gctx: pages already fetched are written even
@@ -152,6 +140,53 @@ func (e *Engine) stream(ctx context.Context, p plan, w *storage.EntrySyncWriter,
 	err := g.Wait()
 	res.Pages = pageCount
 	return complete && err == nil, refs, err
+}
+
+// searchAll pages through one search, sending each page's rows to pages. It
+// returns the searches for the dates Toggl left out of its answer, and
+// whether it read the last page (false when an incremental run stopped at
+// its watermark).
+func (e *Engine) searchAll(ctx context.Context, p plan, params toggl.SearchParams, pages chan<- []toggl.ReportRow,
+	pageCount, read *int, expected int) ([]toggl.SearchParams, bool, error) {
+	first := params
+	var rangeStart, rangeEnd string
+	for {
+		page, err := e.api.SearchTimeEntries(ctx, params)
+		if err != nil {
+			return nil, false, fmt.Errorf("page %d: %w", *pageCount+1, err)
+		}
+		*pageCount++
+		if page.RangeStart != "" && page.RangeEnd != "" {
+			rangeStart, rangeEnd = page.RangeStart, page.RangeEnd
+		}
+		older := false
+		for _, row := range page.Rows {
+			*read += len(row.TimeEntries)
+			if p.watermark != nil && !older {
+				older = rowOlderThan(row, *p.watermark)
+			}
+		}
+		select {
+		case pages <- page.Rows:
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		}
+		if e.opts.Progress != nil {
+			e.opts.Progress(Progress{Mode: p.mode, Pages: *pageCount, Entries: *read,
+				ExpectedPages: max(expected, *pageCount), QuotaRemaining: e.api.Stats().QuotaRemaining})
+		}
+		if older || !page.HasNext {
+			rest := first.Uncovered(rangeStart, rangeEnd)
+			if len(rest) > 0 {
+				e.log.Info("toggl narrowed the search range; searching the rest",
+					zap.String("asked_from", first.StartDate), zap.String("asked_to", first.EndDate),
+					zap.String("used_from", rangeStart), zap.String("used_to", rangeEnd))
+			}
+			// older: last_update DESC, so the rest of this range is older still.
+			return rest, !older, nil
+		}
+		params = params.Next(page)
+	}
 }
 
 // rowOlderThan reports whether an entry of row was last updated before wm.

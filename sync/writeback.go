@@ -123,7 +123,16 @@ type outcome struct {
 	done, superseded []int64
 	parked           map[string][]int64 // reason → ids
 	retry            map[string][]int64 // reason → ids
-	byID             map[int64]storage.OutboxItem
+	// quota holds rows held back by a spent Toggl quota: retried when it
+	// resets, never parked however often it happens.
+	quota map[string]quotaRetry // reason → rows and wait
+	byID  map[int64]storage.OutboxItem
+}
+
+// quotaRetry is a set of rows waiting for the quota to reset.
+type quotaRetry struct {
+	ids  []int64
+	wait time.Duration
 }
 
 func (o *outcome) park(reason string, ids ...int64) {
@@ -135,7 +144,8 @@ func (o *outcome) again(reason string, ids ...int64) {
 
 // handle writes one claimed batch and records each row's outcome.
 func (w *Writeback) handle(ctx context.Context, items []storage.OutboxItem) (int, error) {
-	o := &outcome{parked: map[string][]int64{}, retry: map[string][]int64{}, byID: map[int64]storage.OutboxItem{}}
+	o := &outcome{parked: map[string][]int64{}, retry: map[string][]int64{}, quota: map[string]quotaRetry{},
+		byID: map[int64]storage.OutboxItem{}}
 	// Only the last tag operation and the last project change of an entry
 	// matter: the earlier ones are superseded (items are in queue order).
 	lastTag, lastProject := map[int64]int64{}, map[int64]int64{}
@@ -245,8 +255,20 @@ func (w *Writeback) bulk(ctx context.Context, o *outcome, ops []toggl.PatchOp, r
 	}
 }
 
-// failed sorts a failed call's rows into parked (permanent) or retry.
+// failed sorts a failed call's rows into parked (permanent), waiting for
+// the quota, or retry.
 func (w *Writeback) failed(o *outcome, err error, ids ...int64) {
+	var qe *toggl.QuotaError
+	if errors.As(err, &qe) {
+		wait := qe.ResetsIn
+		if wait <= 0 || wait > w.opts.RetryMax {
+			wait = w.opts.RetryMax
+		}
+		q := o.quota[err.Error()]
+		q.ids, q.wait = append(q.ids, ids...), max(q.wait, wait)
+		o.quota[err.Error()] = q
+		return
+	}
 	if toggl.Permanent(err) {
 		o.park(err.Error(), ids...)
 		return
@@ -280,10 +302,15 @@ func (w *Writeback) record(ctx context.Context, o *outcome) (int, error) {
 			retry = append(retry, id)
 		}
 		for _, id := range retry {
-			next := now.Add(w.retryDelay(o.byID[id].Attempts, reason))
+			next := now.Add(w.retryDelay(o.byID[id].Attempts))
 			errs = append(errs, storage.RetryOutbox(rctx, w.db, []int64{id}, next, reason))
 		}
 		count(retry, "retry")
+	}
+	for reason, q := range o.quota {
+		// A quota delays work; it is never a reason to give up on it.
+		errs = append(errs, storage.RetryOutbox(rctx, w.db, q.ids, now.Add(q.wait), reason))
+		count(q.ids, "retry")
 	}
 	for reason, ids := range o.parked {
 		errs = append(errs, storage.ParkOutbox(rctx, w.db, ids, reason, now))
@@ -295,10 +322,7 @@ func (w *Writeback) record(ctx context.Context, o *outcome) (int, error) {
 }
 
 // retryDelay is the jittered exponential delay after the given attempt.
-func (w *Writeback) retryDelay(attempt int, reason string) time.Duration {
-	if strings.Contains(reason, "quota exhausted") {
-		return w.opts.RetryMax
-	}
+func (w *Writeback) retryDelay(attempt int) time.Duration {
 	b := backoff.NewExponentialBackOff()
 	b.InitialInterval, b.MaxInterval, b.RandomizationFactor = w.opts.RetryBase, w.opts.RetryMax, 0.5
 	b.Reset()

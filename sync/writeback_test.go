@@ -233,3 +233,35 @@ func TestWritebackBatchesProjectChangesPerProject(t *testing.T) {
 		t.Fatalf("%d PATCH and %d PUT requests; want 4 and 0", patches, puts)
 	}
 }
+
+// TestWritebackNeverParksForQuota: a spent quota whose 402 carries no
+// quota headers delays the rows until it resets, however many attempts
+// they have used; it never parks them.
+func TestWritebackNeverParksForQuota(t *testing.T) {
+	t.Parallel()
+	f := newWBFixture(t, "confirmed", 2)
+	ids := f.stopped(1)
+	f.enqueue(t, storage.OutboxSetProject, ids[0], storage.OutboxPayload{ProjectID: 2001})
+	f.fake.SetOmitQuotaHeaders(true)
+	for range 15 { // more rounds than MaxAttempts (12)
+		f.fake.SetQuota(1)
+		if _, err := f.client.Clients(ctx(t)); err != nil { // spends the hour's one request
+			t.Fatal(err)
+		}
+		if _, err := f.wb.RunOnce(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(2 * time.Hour)
+	}
+	pending, parked, err := storage.OutboxCounts(context.Background(), f.db)
+	if err != nil || parked != 0 || pending != 1 {
+		t.Fatalf("pending %d, parked %d, %v; a quota must never park a write-back", pending, parked, err)
+	}
+	if f.fake.Requests("quota") < 15 {
+		t.Fatalf("quota checks = %d; every bare 402 should ask /me/quota", f.fake.Requests("quota"))
+	}
+	f.fake.SetQuota(0)
+	if n, err := f.wb.RunOnce(ctx(t)); n != 1 || err != nil {
+		t.Fatalf("after the quota: RunOnce = %d, %v", n, err)
+	}
+}

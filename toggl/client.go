@@ -2,7 +2,8 @@
 // v3: workspace-wide entry search, users, projects and clients, and the
 // writes that mirror confirmations back as tags. Every request carries a
 // context and a timeout, is paced below Toggl's leaky bucket, reads the
-// hourly quota headers, and retries what Toggl says is transient.
+// hourly quota headers, and retries what Toggl says is transient. Vendor
+// rules and their sources are listed in docs/vendors.md.
 package toggl
 
 import (
@@ -24,6 +25,8 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
+
+	"github.com/tallyhq/tally/clock"
 )
 
 // Options configures a Client. Zero values pick the documented defaults.
@@ -44,13 +47,20 @@ type Options struct {
 	// MaxAttempts bounds the attempts of one call on 429, 5xx and network
 	// errors (default 8).
 	MaxAttempts int
-	// BackoffInitial is the first retry delay (default 1 s); it grows
-	// exponentially with jitter up to BackoffMax (default 60 s).
+	// BackoffInitial is the first retry delay after a 5xx or a network
+	// error (default 1 s); it grows exponentially with jitter up to
+	// BackoffMax (default 60 s).
 	BackoffInitial time.Duration
 	BackoffMax     time.Duration
-	HTTPClient     *http.Client
-	Logger         *zap.Logger
-	// Sleep waits for d or until ctx ends; tests inject a fast one.
+	// RateLimitBackoff is the first wait after a 429 that carries no
+	// Retry-After (default 5 s), growing exponentially up to BackoffMax. Toggl's leaky
+	// bucket asks callers to pause and back off exponentially, so the
+	// ordinary 1 s start is too eager (support.toggl.com/en/articles/11484112).
+	RateLimitBackoff time.Duration
+	HTTPClient       *http.Client
+	Logger           *zap.Logger
+	// Sleep waits for d or until ctx ends (default clock.Sleep); tests
+	// inject one that records the waits.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
@@ -96,8 +106,11 @@ func NewClient(opts Options) (*Client, error) {
 	if opts.BackoffMax <= 0 {
 		opts.BackoffMax = 60 * time.Second
 	}
+	if opts.RateLimitBackoff <= 0 {
+		opts.RateLimitBackoff = 5 * time.Second
+	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleepCtx
+		opts.Sleep = clock.Sleep
 	}
 	hc := opts.HTTPClient
 	if hc == nil {
@@ -152,8 +165,9 @@ type response struct {
 }
 
 // do sends one logical request, retrying 429, 5xx, timeouts and dropped
-// connections with jittered exponential backoff, waiting for a short quota
-// reset, and turning everything else into a typed error.
+// connections with jittered exponential backoff (a longer one for 429),
+// waiting for a short quota reset, and turning everything else into a typed
+// error.
 func (c *Client) do(ctx context.Context, method, path string, in any) (response, error) {
 	var body []byte
 	if in != nil {
@@ -163,11 +177,8 @@ func (c *Client) do(ctx context.Context, method, path string, in any) (response,
 		}
 		body = b
 	}
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval = c.opts.BackoffInitial
-	bo.MaxInterval = c.opts.BackoffMax
-	bo.RandomizationFactor = 0.5
-	bo.Reset()
+	bo := newBackoff(c.opts.BackoffInitial, c.opts.BackoffMax)
+	limited := newBackoff(c.opts.RateLimitBackoff, c.opts.BackoffMax)
 	var lastErr error
 	for attempt := 1; attempt <= c.opts.MaxAttempts; attempt++ {
 		if err := c.limiter.Wait(ctx); err != nil {
@@ -176,6 +187,10 @@ func (c *Client) do(ctx context.Context, method, path string, in any) (response,
 		resp, wait, err := c.attempt(ctx, method, path, body)
 		if err == nil {
 			return resp, nil
+		}
+		var pay *paymentRequired
+		if errors.As(err, &pay) {
+			wait, err = c.classify402(ctx, pay)
 		}
 		var perm *permanent
 		if errors.As(err, &perm) {
@@ -189,7 +204,12 @@ func (c *Client) do(ctx context.Context, method, path string, in any) (response,
 			break
 		}
 		if wait <= 0 {
-			wait = bo.NextBackOff()
+			var se *StatusError
+			if errors.As(err, &se) && se.Status == http.StatusTooManyRequests {
+				wait = limited.NextBackOff()
+			} else {
+				wait = bo.NextBackOff()
+			}
 		}
 		c.log.Debug("retry", zap.String("method", method), zap.String("path", path),
 			zap.Int("attempt", attempt), zap.Duration("wait", wait), zap.Error(err))
@@ -200,13 +220,23 @@ func (c *Client) do(ctx context.Context, method, path string, in any) (response,
 	return response{}, fmt.Errorf("%s %s: gave up after %d attempts: %w", method, path, c.opts.MaxAttempts, lastErr)
 }
 
+// newBackoff is a jittered exponential backoff from initial up to max.
+func newBackoff(initial, maxWait time.Duration) *backoff.ExponentialBackOff {
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval = initial
+	bo.MaxInterval = maxWait
+	bo.RandomizationFactor = 0.5
+	bo.Reset()
+	return bo
+}
+
 // permanent wraps an error that must not be retried.
 type permanent struct{ err error }
 
 func (p *permanent) Error() string { return p.err.Error() }
 
 // attempt sends the request once. It returns a retryable error (with an
-// optional server-requested wait) or a *permanent one.
+// optional server-requested wait), a *paymentRequired, or a *permanent one.
 func (c *Client) attempt(ctx context.Context, method, path string, body []byte) (response, time.Duration, error) {
 	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
@@ -242,17 +272,22 @@ func (c *Client) attempt(ctx context.Context, method, path string, body []byte) 
 		c.quotaUsed.Add(1)
 		return response{body: data, header: res.Header}, 0, nil
 	case res.StatusCode == http.StatusTooManyRequests:
+		// The leaky bucket: no Retry-After is documented; honour one if
+		// sent, otherwise do() backs off from RateLimitBackoff.
 		return response{}, retryAfter(res.Header), &StatusError{Status: res.StatusCode, Message: snippet(data)}
 	case res.StatusCode == http.StatusPaymentRequired:
-		if quota.present && quota.remaining <= 0 {
-			qe := &QuotaError{ResetsIn: quota.resetsIn}
-			if quota.resetsIn <= c.opts.MaxQuotaWait {
-				return response{}, quota.resetsIn + time.Second, qe
-			}
-			return response{}, 0, &permanent{qe}
+		// 402 is a spent quota or a missing feature. The quota headers tell
+		// them apart when present (engineering.toggl.com/docs, "API
+		// limits"); without them only /me/quota can.
+		switch {
+		case quota.present && quota.remaining <= 0:
+			w, err := c.quotaWait(&QuotaError{ResetsIn: quota.resetsIn})
+			return response{}, w, err
+		case quota.present:
+			c.quotaUsed.Add(1)
+			return response{}, 0, &permanent{&FeatureError{Path: path, Message: snippet(data)}}
 		}
-		c.quotaUsed.Add(1)
-		return response{}, 0, &permanent{&FeatureError{Path: path, Message: snippet(data)}}
+		return response{}, 0, &paymentRequired{path: path, message: snippet(data)}
 	case res.StatusCode == http.StatusForbidden || res.StatusCode == http.StatusUnauthorized:
 		return response{}, 0, &permanent{&AuthError{Status: res.StatusCode}}
 	case res.StatusCode == http.StatusGone:
@@ -328,15 +363,4 @@ func scrub(err error) error {
 
 func basicAuth(user, pass string) string {
 	return base64.StdEncoding.EncodeToString([]byte(user + ":" + pass))
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

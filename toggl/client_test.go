@@ -52,7 +52,7 @@ func TestStatusHandling(t *testing.T) {
 				var qe *toggl.QuotaError
 				return errors.As(err, &qe) && qe.ResetsIn == 30*time.Minute
 			}},
-		{"feature missing", 402, nil, 1,
+		{"feature missing: quota headers show requests left", 402, map[string]string{"X-Toggl-Quota-Remaining": "12", "X-Toggl-Quota-Resets-In": "1800"}, 1,
 			func(err error) bool { var fe *toggl.FeatureError; return errors.As(err, &fe) && toggl.Permanent(err) }},
 		{"forbidden", 403, nil, 1,
 			func(err error) bool { var ae *toggl.AuthError; return errors.As(err, &ae) && toggl.Permanent(err) }},

@@ -6,18 +6,31 @@ import (
 	"time"
 )
 
-// QuotaError means the hourly quota is spent: 402 with X-Toggl-Quota-* headers.
-// The client waits for resets shorter than Options.MaxQuotaWait and returns
-// this error otherwise, so the caller can stop and resume next time.
+// QuotaError means the hourly quota is spent: a 402 whose X-Toggl-Quota-*
+// headers, or failing those GET /api/v9/me/quota, say nothing remains. The
+// client waits for resets shorter than Options.MaxQuotaWait and returns this
+// error otherwise, so the caller can stop and resume next time. It is never
+// permanent: work is delayed by a quota, not given up.
 type QuotaError struct {
+	// ResetsIn is when the quota resets; zero when unknown.
 	ResetsIn time.Duration
+	// Cause is set when a bare 402 could not be classified because the
+	// quota check itself failed; the 402 is then treated as a quota.
+	Cause error
 }
 
 func (e *QuotaError) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("toggl answered 402 and the quota check failed (treated as quota exhausted): %v", e.Cause)
+	}
 	return fmt.Sprintf("toggl hourly quota exhausted; resets in %s", e.ResetsIn)
 }
 
-// FeatureError is a 402 without quota headers: the workspace's plan lacks
+// Unwrap returns the quota check's failure, if any.
+func (e *QuotaError) Unwrap() error { return e.Cause }
+
+// FeatureError is a 402 that is not about the quota (its quota headers, or
+// GET /api/v9/me/quota, show requests remaining): the workspace's plan lacks
 // the feature (e.g. the Reports API). Retrying cannot help.
 type FeatureError struct {
 	Path    string

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // SearchParams is the body of a Reports v3 detailed search. Zero fields are
-// left out.
+// left out, except the two rounding fields: Toggl rounds durations by the
+// token owner's preferences unless the request says otherwise
+// (engineering.toggl.com/docs/reports/detailed_reports), so every search
+// sends rounding 0 and rounding_minutes 0 and gets exact seconds.
 type SearchParams struct {
 	StartDate      string  `json:"start_date,omitempty"` // YYYY-MM-DD
 	EndDate        string  `json:"end_date,omitempty"`
@@ -20,6 +24,11 @@ type SearchParams struct {
 	FirstID        int64   `json:"first_id,omitempty"`
 	OrderBy        string  `json:"order_by,omitempty"`  // date, user, duration, description, last_update
 	OrderDir       string  `json:"order_dir,omitempty"` // ASC or DESC
+	// Rounding and RoundingMinutes stay zero: no rounding, whatever the
+	// token owner prefers. Both are sent so that either reading of
+	// "rounding" (a mode or an on/off flag) asks for exact durations.
+	Rounding        int `json:"rounding"`
+	RoundingMinutes int `json:"rounding_minutes"`
 }
 
 // ReportRow is one row of a detailed report. Entry ids, times and the
@@ -57,8 +66,10 @@ type Page struct {
 	HasNext       bool
 	NextRowNumber int64
 	NextID        int64
-	RangeStart    string
-	RangeEnd      string
+	// RangeStart and RangeEnd are X-Range-Start / X-Range-End as sent: the
+	// date range Toggl actually searched, which may be narrower than asked.
+	RangeStart string
+	RangeEnd   string
 }
 
 // Next returns p advanced to the page after page.
@@ -68,10 +79,53 @@ func (p SearchParams) Next(page Page) SearchParams {
 	return p
 }
 
+// Uncovered returns the searches for the parts of p's date range that
+// Toggl left out when it answered for [rangeStart, rangeEnd] (the
+// X-Range-Start / X-Range-End of its pages), starting from the first page.
+// It returns nil when the range was not narrowed, when p has no closed
+// range, or when the headers are not dates (YYYY-MM-DD or RFC 3339).
+func (p SearchParams) Uncovered(rangeStart, rangeEnd string) []SearchParams {
+	from, ok1 := parseDay(p.StartDate)
+	to, ok2 := parseDay(p.EndDate)
+	usedFrom, ok3 := parseDay(rangeStart)
+	usedTo, ok4 := parseDay(rangeEnd)
+	if !ok1 || !ok2 || !ok3 || !ok4 || usedTo.Before(usedFrom) {
+		return nil
+	}
+	fresh := p
+	fresh.FirstRowNumber, fresh.FirstID = 0, 0
+	var out []SearchParams
+	if usedFrom.After(from) {
+		q := fresh
+		q.EndDate = usedFrom.AddDate(0, 0, -1).Format(time.DateOnly)
+		out = append(out, q)
+	}
+	if usedTo.Before(to) {
+		q := fresh
+		q.StartDate = usedTo.AddDate(0, 0, 1).Format(time.DateOnly)
+		out = append(out, q)
+	}
+	return out
+}
+
+// parseDay reads a date as Toggl writes it in requests or range headers.
+func parseDay(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), true
+	}
+	return time.Time{}, false
+}
+
 // SearchTimeEntries runs one page of
-// POST reports/api/v3/workspace/{wid}/search/time_entries.
+// POST reports/api/v3/workspace/{wid}/search/time_entries, always asking for
+// exact durations.
 func (c *Client) SearchTimeEntries(ctx context.Context, p SearchParams) (Page, error) {
 	path := fmt.Sprintf("reports/api/v3/workspace/%d/search/time_entries", c.wid)
+	p.Rounding, p.RoundingMinutes = 0, 0
 	res, err := c.do(ctx, "POST", path, p)
 	if err != nil {
 		return Page{}, fmt.Errorf("search time entries: %w", err)

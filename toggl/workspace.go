@@ -11,12 +11,18 @@ type User struct {
 	ID       int64
 	Email    string
 	Fullname string
+	// Active is false only for a member the workspace deactivated
+	// (Toggl's "inactive"). A pending invitation is still a member.
 	Active   bool
 	Timezone string
 }
 
 // workspaceUser decodes both readings of workspace_users: id may be the
 // workspace-user id with the user's id in user_id (or uid), or the user's id.
+// Toggl's "active" (and /users' "is_active") say whether the invitation was
+// accepted, not whether the person still works here; only "inactive" says a
+// member was deactivated (engineering.toggl.com/docs/api/workspaces), so the
+// other two are deliberately not read.
 type workspaceUser struct {
 	ID       int64  `json:"id"`
 	UserID   int64  `json:"user_id"`
@@ -26,8 +32,6 @@ type workspaceUser struct {
 	Fullname string `json:"fullname"`
 	Timezone string `json:"timezone"`
 	Inactive bool   `json:"inactive"`
-	IsActive *bool  `json:"is_active"`
-	Active   *bool  `json:"active"`
 }
 
 // WorkspaceUsers lists GET api/v9/workspaces/{wid}/workspace_users.
@@ -51,9 +55,6 @@ func (c *Client) WorkspaceUsers(ctx context.Context) ([]User, error) {
 		}
 		if u.Fullname == "" {
 			u.Fullname = w.Name
-		}
-		if w.IsActive != nil && !*w.IsActive || w.Active != nil && !*w.Active {
-			u.Active = false
 		}
 		out = append(out, u)
 	}

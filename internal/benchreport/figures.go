@@ -15,7 +15,7 @@ type suite struct {
 var suites = []suite{
 	{Name: "bamboo", Pkg: "./bamboo/", Bench: "^Benchmark(WebhookDeliveries|Reconcile10k)$", Benchtime: "1x"},
 	{Name: "sync", Pkg: "./sync/", Bench: "^BenchmarkFullSync$", Benchtime: "1x"},
-	{Name: "bot", Pkg: ".", Bench: "^Benchmark(ConfirmClicks|Timesheet400k|ManagerHome)$", Benchtime: "1x"},
+	{Name: "bot", Pkg: "./app/", Bench: "^Benchmark(ConfirmClicks|Timesheet400k|ManagerHome)$", Benchtime: "1x"},
 	{Name: "remind", Pkg: "./remind/", Bench: "^BenchmarkFanOut10k$", Benchtime: "1x"},
 	{Name: "review", Pkg: "./review/", Bench: "^BenchmarkTeamHome$", Benchtime: "1x"},
 	{Name: "export", Pkg: "./export/", Bench: "^BenchmarkExportMonth$", Benchtime: "1x"},

@@ -1,0 +1,191 @@
+package timesheet
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally/storage"
+	"github.com/tallyhq/tally/storage/storagetest"
+)
+
+// *storage.DB is what the wiring passes (behind the employee cache).
+var (
+	_ Store        = (*storage.DB)(nil)
+	_ ChangedWeeks = (*storage.DB)(nil)
+)
+
+func TestWeekInputOffersPickerOnlyForUnallocatedTime(t *testing.T) {
+	t.Parallel()
+	db := storagetest.New(t)
+	ctx := context.Background()
+	id := storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "1", Email: "ada@example.com",
+		First: "Ada", Last: "Lovelace", TogglUserID: 100})
+	storagetest.AddProject(t, db, 5, "Apollo", "NASA")
+	storagetest.AddProject(t, db, 6, "Gemini", "NASA")
+	storagetest.AddProject(t, db, 7, "Mercury", "ESA")
+	monday := week.Start.Add(9 * time.Hour)
+	// Gemini was used the week before: it leads the picker.
+	storagetest.AddEntry(t, db, storagetest.SeedEntry{ID: 1, TogglUserID: 100, EmployeeID: id, ProjectID: 6,
+		Start: monday.AddDate(0, 0, -7), Seconds: 3600})
+	storagetest.AddEntry(t, db, storagetest.SeedEntry{ID: 2, TogglUserID: 100, EmployeeID: id, ProjectID: 5,
+		Start: monday, Seconds: 3600})
+	r := New(Options{Store: db})
+	emp, err := db.EmployeeByID(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	in, err := r.WeekInput(ctx, emp, week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Entries) != 1 || in.Person != "Ada Lovelace" || in.Week != week {
+		t.Fatalf("week input %+v", in)
+	}
+	if len(in.RecentProjects)+len(in.OtherProjects) != 0 {
+		t.Fatalf("allocated week got picker options: %+v %+v", in.RecentProjects, in.OtherProjects)
+	}
+
+	storagetest.AddEntry(t, db, storagetest.SeedEntry{ID: 3, TogglUserID: 100, EmployeeID: id,
+		Start: monday.Add(2 * time.Hour), Seconds: 1800})
+	in, err = r.WeekInput(ctx, emp, week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recent, others []int64
+	for _, p := range in.RecentProjects {
+		recent = append(recent, p.ID)
+	}
+	for _, p := range in.OtherProjects {
+		others = append(others, p.ID)
+	}
+	// Recent first (Apollo this week, then Gemini), the rest by client and
+	// name, never twice.
+	if want := []int64{5, 6}; !slices.Equal(recent, want) {
+		t.Errorf("recent projects %v, want %v", recent, want)
+	}
+	if want := []int64{7}; !slices.Equal(others, want) {
+		t.Errorf("other projects %v, want %v", others, want)
+	}
+}
+
+// staleList answers with weeks listed earlier, as a replica does that
+// listed them just before another one claimed them.
+type staleList struct {
+	*storage.DB
+	weeks []storage.ChangedWeek
+}
+
+func (s staleList) ChangedAfterApproval(context.Context) ([]storage.ChangedWeek, error) {
+	return s.weeks, nil
+}
+
+func TestChangeNoticesGoOnceToPersonAndApprover(t *testing.T) {
+	t.Parallel()
+	db := storagetest.New(t)
+	ctx := context.Background()
+	dev := storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "1", Email: "ada@example.com",
+		First: "Ada", Last: "Lovelace", SlackUserID: "UDEV", SupervisorID: "2"})
+	storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "2", Email: "grace@example.com",
+		First: "Grace", Last: "Hopper", SlackUserID: "UMGR"})
+	// A person without Slack: only their approver hears.
+	noSlack := storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "3", Email: "bob@example.com",
+		First: "Bob", Last: "Builder", SupervisorID: "2"})
+	for _, id := range []int64{dev, noSlack} {
+		if _, err := storage.ApprovalRecord(ctx, db, storage.WeekApproval{EmployeeID: id, Week: week,
+			Status: storage.ApprovalChanged, DecidedBy: "UMGR"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	api := newFakeSlack()
+	// Two replicas list the same weeks before either claims them; then
+	// each runs the job again.
+	listed, err := db.ChangedAfterApproval(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, weeks := range []ChangedWeeks{staleList{db, listed}, staleList{db, listed}, db, db} {
+		if err := NewNotifier(NotifierOptions{Weeks: weeks, Slack: api}).Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string][]string{
+		"DUDEV": {"Your approved week " + week.Label() + " changed in Toggl and needs approval again."},
+		"DUMGR": {
+			"Ada Lovelace's approved week " + week.Label() + " changed in Toggl.",
+			"Bob Builder's approved week " + week.Label() + " changed in Toggl.",
+		},
+	}
+	if len(api.posts) != len(want) {
+		t.Fatalf("DMs went to %v", api.posts)
+	}
+	for ch, texts := range want {
+		got := api.posts[ch]
+		if len(got) != len(texts) {
+			t.Fatalf("%s got %q, want %q", ch, got, texts)
+		}
+		for i := range texts {
+			if got[i] != texts[i] {
+				t.Errorf("%s DM %d: %q, want %q", ch, i, got[i], texts[i])
+			}
+		}
+	}
+}
+
+func TestChangeNotices(t *testing.T) {
+	t.Parallel()
+	cw := storage.ChangedWeek{EmployeeID: 1, EmployeeName: "Ada", Week: week}
+	cases := []struct {
+		name     string
+		person   string
+		approver string
+		want     []string
+	}{
+		{"both", "UDEV", "UMGR", []string{"UDEV", "UMGR"}},
+		{"no Slack user", "", "UMGR", []string{"UMGR"}},
+		{"approver gone", "UDEV", "", []string{"UDEV"}},
+		{"nobody", "", "", nil},
+	}
+	for _, tc := range cases {
+		c := cw
+		c.EmployeeSlackID, c.ApproverSlackID = tc.person, tc.approver
+		var got []string
+		for _, n := range ChangeNotices(c) {
+			if len(n.Blocks) == 0 || n.Text == "" {
+				t.Errorf("%s: empty notice %+v", tc.name, n)
+			}
+			got = append(got, n.SlackUserID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: notices to %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// A refused DM is logged, not retried: the week stays claimed.
+func TestChangeNoticesRefusedDMNotRetried(t *testing.T) {
+	t.Parallel()
+	db := storagetest.New(t)
+	ctx := context.Background()
+	dev := storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "1", Email: "ada@example.com",
+		First: "Ada", SlackUserID: "UDEV"})
+	if _, err := storage.ApprovalRecord(ctx, db, storage.WeekApproval{EmployeeID: dev, Week: week,
+		Status: storage.ApprovalChanged, DecidedBy: "UMGR"}); err != nil {
+		t.Fatal(err)
+	}
+	api := newFakeSlack()
+	api.refuse["UDEV"] = true
+	n := NewNotifier(NotifierOptions{Weeks: db, Slack: api})
+	if err := n.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	left, err := db.ChangedAfterApproval(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 || len(api.posts["DUMGR"]) != 1 {
+		t.Fatalf("left %v, posts %v", left, api.posts)
+	}
+}

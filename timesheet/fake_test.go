@@ -1,0 +1,111 @@
+package timesheet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/slack-go/slack"
+
+	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/storage"
+)
+
+// fakeStore is an in-memory Store: people, their managers and entries.
+type fakeStore struct {
+	people  map[int64]model.Employee
+	reports map[int64][]int64 // manager id → direct reports
+	entries map[int64][]model.Entry
+	reads   map[int64]int // WeekEntries calls per person
+}
+
+func newFakeStore(people ...model.Employee) *fakeStore {
+	f := &fakeStore{people: map[int64]model.Employee{}, reports: map[int64][]int64{},
+		entries: map[int64][]model.Entry{}, reads: map[int64]int{}}
+	for _, p := range people {
+		f.people[p.ID] = p
+	}
+	return f
+}
+
+func (f *fakeStore) EmployeeByID(_ context.Context, id int64) (model.Employee, error) {
+	if e, ok := f.people[id]; ok {
+		return e, nil
+	}
+	return model.Employee{}, storage.ErrNoEmployee
+}
+
+func (f *fakeStore) EmployeeBySlackID(_ context.Context, slackUserID string) (model.Employee, error) {
+	for _, e := range f.people {
+		if e.SlackUserID == slackUserID && slackUserID != "" {
+			return e, nil
+		}
+	}
+	return model.Employee{}, storage.ErrNoEmployee
+}
+
+func (f *fakeStore) Subtree(_ context.Context, managerID int64, _ bool) ([]model.Employee, error) {
+	var out []model.Employee
+	for _, id := range f.reports[managerID] {
+		out = append(out, f.people[id])
+	}
+	return out, nil
+}
+
+func (f *fakeStore) WeekEntries(_ context.Context, employeeID int64, _ model.Week) ([]model.Entry, error) {
+	f.reads[employeeID]++
+	return f.entries[employeeID], nil
+}
+
+func (f *fakeStore) RecentProjects(context.Context, int64, int) ([]storage.ProjectOption, error) {
+	return nil, nil
+}
+
+func (f *fakeStore) ActiveProjects(context.Context, string, int) ([]storage.ProjectOption, error) {
+	return []storage.ProjectOption{{ID: 5, Name: "Apollo", ClientName: "NASA"}}, nil
+}
+
+// blocksText renders blocks as JSON for "does it mention" checks.
+func blocksText(t *testing.T, bs []slack.Block) string {
+	t.Helper()
+	b, err := json.Marshal(bs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// fakeSlack records the DMs posted through it; a user in refuse cannot be
+// written to.
+type fakeSlack struct {
+	mu     sync.Mutex
+	posts  map[string][]string // channel → notification texts
+	refuse map[string]bool
+}
+
+func newFakeSlack() *fakeSlack {
+	return &fakeSlack{posts: map[string][]string{}, refuse: map[string]bool{}}
+}
+
+func (f *fakeSlack) OpenConversationContext(_ context.Context, p *slack.OpenConversationParameters) (*slack.Channel, bool, bool, error) {
+	if f.refuse[p.Users[0]] {
+		return nil, false, false, errors.New("cannot_dm_bot")
+	}
+	ch := &slack.Channel{}
+	ch.ID = "D" + strings.Join(p.Users, ",")
+	return ch, false, false, nil
+}
+
+func (f *fakeSlack) PostMessageContext(_ context.Context, channelID string, options ...slack.MsgOption) (string, string, error) {
+	_, values, err := slack.UnsafeApplyMsgOptions("token", channelID, "https://slack.invalid/api/", options...)
+	if err != nil {
+		return "", "", err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.posts[channelID] = append(f.posts[channelID], values.Get("text"))
+	return channelID, "1.0", nil
+}

@@ -1,0 +1,155 @@
+package timesheet
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/tallyhq/tally/blocks"
+	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/storage"
+)
+
+// Store is the storage the read model loads weeks from (*storage.DB, or the
+// app's cached read model).
+type Store interface {
+	EmployeeByID(ctx context.Context, id int64) (model.Employee, error)
+	EmployeeBySlackID(ctx context.Context, slackUserID string) (model.Employee, error)
+	Subtree(ctx context.Context, managerID int64, directOnly bool) ([]model.Employee, error)
+	WeekEntries(ctx context.Context, employeeID int64, week model.Week) ([]model.Entry, error)
+	RecentProjects(ctx context.Context, employeeID int64, limit int) ([]storage.ProjectOption, error)
+	ActiveProjects(ctx context.Context, query string, limit int) ([]storage.ProjectOption, error)
+}
+
+// Options configure a Reader.
+type Options struct {
+	// Store is required.
+	Store Store
+	// IsHRAdmin reports whether a Slack user is an HR admin (a nudge from
+	// them says "HR" when they are not in the roster); nil: nobody is.
+	IsHRAdmin func(slackUserID string) bool
+	// Logger defaults to a no-op logger.
+	Logger *zap.Logger
+}
+
+// Reader loads and renders people's weeks.
+type Reader struct {
+	store     Store
+	isHRAdmin func(string) bool
+	log       *zap.Logger
+}
+
+// New builds a Reader.
+func New(opts Options) *Reader {
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.IsHRAdmin == nil {
+		opts.IsHRAdmin = func(string) bool { return false }
+	}
+	return &Reader{store: opts.Store, isHRAdmin: opts.IsHRAdmin, log: opts.Logger.Named("timesheet")}
+}
+
+// unavailableMessage is what a person reads when a week cannot be loaded.
+const unavailableMessage = "tally can't reach its database right now. Please try again in a minute."
+
+// unavailable marks a storage failure as "try again" for the user.
+func unavailable(err error) error {
+	return &model.Error{Code: model.EUnavailable, Message: unavailableMessage, Err: err}
+}
+
+// EmployeeBySlackID returns the person behind a Slack user;
+// storage.ErrNoEmployee when there is none.
+func (r *Reader) EmployeeBySlackID(ctx context.Context, slackUserID string) (model.Employee, error) {
+	return r.store.EmployeeBySlackID(ctx, slackUserID)
+}
+
+// pickerOptions caps the project picker. Slack allows 100 options, but a
+// week with many unallocated entries repeats the picker on each: 30 keeps a
+// busy week's message small (recent projects come first anyway).
+const pickerOptions = 30
+
+// recentProjects is how many of the person's recent projects lead the picker.
+const recentProjects = 10
+
+// WeekEntries loads a person's entries of a week, for summaries that need
+// no project picker.
+func (r *Reader) WeekEntries(ctx context.Context, emp model.Employee, week model.Week) ([]model.Entry, error) {
+	entries, err := r.store.WeekEntries(ctx, emp.ID, week)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	return entries, nil
+}
+
+// WeekInput loads what the week view of a person shows: the entries and,
+// when some time has no project, the picker's options (recent projects
+// first, then other active ones, at most pickerOptions in all).
+func (r *Reader) WeekInput(ctx context.Context, emp model.Employee, week model.Week) (blocks.WeekInput, error) {
+	entries, err := r.WeekEntries(ctx, emp, week)
+	if err != nil {
+		return blocks.WeekInput{}, err
+	}
+	in := blocks.WeekInput{Week: week, Person: emp.Name(), Entries: entries}
+	if !needsPicker(entries) {
+		return in, nil
+	}
+	recent, err := r.store.RecentProjects(ctx, emp.ID, recentProjects)
+	if err != nil {
+		return blocks.WeekInput{}, unavailable(err)
+	}
+	all, err := r.store.ActiveProjects(ctx, "", pickerOptions-len(recent))
+	if err != nil {
+		return blocks.WeekInput{}, unavailable(err)
+	}
+	in.RecentProjects, in.OtherProjects = pickerProjects(recent, all)
+	return in, nil
+}
+
+// needsPicker reports whether any entry lacks a project.
+func needsPicker(entries []model.Entry) bool {
+	for _, e := range entries {
+		if !e.Allocated() {
+			return true
+		}
+	}
+	return false
+}
+
+// pickerProjects turns the stored options into the picker's two groups,
+// dropping from the others what is already among the recent ones.
+func pickerProjects(recent, all []storage.ProjectOption) (first, others []blocks.Project) {
+	seen := make(map[int64]bool, len(recent))
+	for _, p := range recent {
+		seen[p.ID] = true
+		first = append(first, blocks.Project{ID: p.ID, Name: p.Name, Client: p.ClientName})
+	}
+	for _, p := range all {
+		if !seen[p.ID] {
+			others = append(others, blocks.Project{ID: p.ID, Name: p.Name, Client: p.ClientName})
+		}
+	}
+	return first, others
+}
+
+// WeekBlocks builds the week view of one person, for any surface: the
+// /timesheet answer, the Friday DM, a refreshed message after a click, and
+// the App Home.
+func (r *Reader) WeekBlocks(ctx context.Context, emp model.Employee, week model.Week, maxBlocks int) ([]slack.Block, error) {
+	in, err := r.WeekInput(ctx, emp, week)
+	if err != nil {
+		return nil, err
+	}
+	return blocks.WeekView(in, maxBlocks), nil
+}
+
+// employee loads a person by id for the reminder renderers.
+func (r *Reader) employee(ctx context.Context, id int64) (model.Employee, error) {
+	emp, err := r.store.EmployeeByID(ctx, id)
+	if err != nil {
+		return model.Employee{}, fmt.Errorf("employee %d: %w", id, err)
+	}
+	return emp, nil
+}
