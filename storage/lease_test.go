@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -183,5 +184,30 @@ func TestRenewReminderClaims(t *testing.T) {
 	got, _, _ = storage.ReminderFor(ctx, db, storage.ReminderWeekly, a, week)
 	if got.Attempts != 2 || !got.ClaimedAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("a's taken-over claim was renewed by the old attempt: %+v", got)
+	}
+}
+
+// TestReclaimStaleRemindersHonoursItsLimit: a reclaim takes at most limit
+// rows, so a batch cap holds even when many rows went stale together.
+func TestReclaimStaleRemindersHonoursItsLimit(t *testing.T) {
+	db := storagetest.New(t)
+	ctx := context.Background()
+	week := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	t0 := time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
+	for i := 0; i < 3; i++ {
+		var id int64
+		if err := db.QueryRow(ctx, `INSERT INTO employees (bamboo_id, email, slack_user_id, active) VALUES ($1, $2, $3, true) RETURNING id`,
+			fmt.Sprintf("s%d", i), fmt.Sprintf("s%d@example.com", i), fmt.Sprintf("US%d", i)).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, err := storage.ClaimReminder(ctx, db, storage.ReminderWeekly, id, week, "a", t0); err != nil || !ok {
+			t.Fatalf("claim %d: %v %v", i, ok, err)
+		}
+	}
+	for round, want := range []int{1, 1, 1, 0} {
+		rows, err := storage.ReclaimStaleReminders(ctx, db, storage.ReminderWeekly, "b", t0.Add(time.Hour), t0.Add(time.Minute), week, 1)
+		if err != nil || len(rows) != want {
+			t.Fatalf("round %d: reclaimed %d rows (%v), want %d", round, len(rows), err, want)
+		}
 	}
 }

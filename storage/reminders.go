@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -144,6 +145,15 @@ type Reminder struct {
 const reminderCols = `id, kind, employee_id, period, status, claimed_by, claimed_at, attempts,
 	channel_id, message_ts, sent_at, error, reason`
 
+// reminderColsOf qualifies reminderCols with a table alias.
+func reminderColsOf(alias string) string {
+	cols := strings.Split(reminderCols, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
 func scanReminder(row pgx.Row) (Reminder, error) {
 	var r Reminder
 	err := row.Scan(&r.ID, &r.Kind, &r.EmployeeID, &r.Period, &r.Status, &r.ClaimedBy, &r.ClaimedAt,
@@ -211,12 +221,17 @@ func ClaimReminder(ctx context.Context, q Querier, kind string, employeeID int64
 // from minPeriod on. Each returned row is now claimed by by, with attempts
 // incremented; rows under another engine's active claim are skipped.
 func ReclaimStaleReminders(ctx context.Context, q Querier, kind, by string, now, staleBefore, minPeriod time.Time, limit int) ([]Reminder, error) {
-	rows, err := q.Query(ctx, `UPDATE reminders SET claimed_by = $2, claimed_at = $3, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM reminders
+	// The rows are picked once, in a materialised CTE: an IN (subquery
+	// LIMIT n) may be planned as a subplan that Postgres runs again, and
+	// then takes more than n rows.
+	rows, err := q.Query(ctx, `WITH picked AS MATERIALIZED (
+			SELECT id FROM reminders
 			WHERE kind = $1 AND status = 'claimed' AND claimed_at < $4 AND period >= $5
 			ORDER BY id LIMIT $6 FOR UPDATE SKIP LOCKED)
-		  AND status = 'claimed' AND claimed_at < $4
-		RETURNING `+reminderCols, kind, by, now, staleBefore, minPeriod, limit)
+		UPDATE reminders r SET claimed_by = $2, claimed_at = $3, attempts = r.attempts + 1
+		FROM picked
+		WHERE r.id = picked.id AND r.status = 'claimed' AND r.claimed_at < $4
+		RETURNING `+reminderColsOf("r"), kind, by, now, staleBefore, minPeriod, limit)
 	return collectReminders(rows, err, "reclaim stale reminders")
 }
 
