@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +62,33 @@ func contracts() []contract {
 				rs := got.([]bamboo.Record)
 				if len(rs) != 1 || rs[0].Get("id") != "123" || rs[0].Get("firstName") != "John" {
 					t.Errorf("report = %v", rs)
+				}
+			},
+		},
+		{
+			name: "custom report by employee ids", method: "POST", path: "reports/custom",
+			query: url.Values{"format": {"json"}}, body: `{"fields":["firstName","workEmail"],"title":"tally roster","filters":{"employeeIds":[123]}}`, file: "custom_report.json",
+			call: func(ctx context.Context, c *bamboo.Client) (any, error) {
+				return c.EmployeesByID(ctx, []string{"123", "123", "not-an-id"}, []string{"firstName", "workEmail"})
+			},
+			check: func(t *testing.T, got any) {
+				rs := got.([]bamboo.Record)
+				if len(rs) != 1 || rs[0].Get("id") != "123" || rs[0].Get("workEmail") != "john.doe@example.com" {
+					t.Errorf("report = %v", rs)
+				}
+			},
+		},
+		{
+			name: "whos out", method: "GET", path: "time_off/whos_out",
+			query: url.Values{"start": {"2026-03-09"}, "end": {"2026-03-15"}, "filter": {"off"}}, file: "whos_out.json",
+			call: func(ctx context.Context, c *bamboo.Client) (any, error) {
+				return c.WhosOut(ctx, time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC))
+			},
+			check: func(t *testing.T, got any) {
+				out := got.([]bamboo.TimeOff)
+				if len(out) != 2 || out[0].EmployeeID != "123" || out[0].Type != "timeOff" ||
+					!out[0].End.Equal(time.Date(2026, 3, 13, 0, 0, 0, 0, time.UTC)) || out[1].Type != "holiday" || out[1].EmployeeID != "" {
+					t.Errorf("whos out = %+v", out)
 				}
 			},
 		},
@@ -147,6 +176,8 @@ func TestSandboxAnswersInDocumentedShape(t *testing.T) {
 	defer fake.Close()
 	fake.AddEmployee(sandbox.BambooEmployee{ID: "123", FirstName: "John", LastName: "Doe", WorkEmail: "john.doe@example.com", HireDate: "2020-01-15"})
 	_ = fake.SetRate("123", time.Date(2020, 1, 15, 0, 0, 0, 0, time.UTC), "125.00", "USD")
+	fake.AddTimeOff("123", "John Doe", time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 13, 0, 0, 0, 0, time.UTC))
+	fake.AddTimeOff("", "Founders Day", time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC))
 	for _, c := range contracts() {
 		t.Run(c.name, func(t *testing.T) {
 			u := fake.URL() + c.path
@@ -252,4 +283,53 @@ func jsonType(v any) string {
 		return "bool"
 	}
 	return "other"
+}
+
+// The documented webhook deliveries, JSON and form post, parse to the same
+// changes, are accepted when signed over their raw bytes, and the
+// sandbox's sender posts the documented form layout.
+func TestWebhookDeliveriesMatchDocumentedExamples(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	for _, family := range []string{"webhook_event", "webhook_fields"} {
+		jsonBody := readTestdata(t, family+".json")
+		formBody := bytes.TrimSpace(readTestdata(t, family+".form"))
+		fromJSON, err := bamboo.ParsePayload(jsonBody)
+		if err != nil {
+			t.Fatalf("%s.json: %v", family, err)
+		}
+		fromForm, err := bamboo.ParsePayload(formBody)
+		if err != nil {
+			t.Fatalf("%s.form: %v", family, err)
+		}
+		if !reflect.DeepEqual(fromJSON, fromForm) {
+			t.Fatalf("%s: JSON parses to %+v, form to %+v", family, fromJSON, fromForm)
+		}
+		if fromJSON[0].EmployeeID == "" || len(fromJSON[0].ChangedFields) != 1 {
+			t.Fatalf("%s: changes = %+v", family, fromJSON)
+		}
+		// The sandbox's form encoding of the JSON example is the same form.
+		sandboxForm, err := sandbox.BambooFormBody(jsonBody)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := url.ParseQuery(string(formBody))
+		got, _ := url.ParseQuery(string(sandboxForm))
+		for k, v := range want {
+			if family == "webhook_event" && k == "timestamp" {
+				continue
+			}
+			if got.Get(k) != v[0] {
+				t.Errorf("%s: sandbox form %s = %q, documented %q", family, k, got.Get(k), v[0])
+			}
+		}
+		for _, body := range [][]byte{jsonBody, formBody} {
+			ts := strconv.FormatInt(r.clock.Now().Unix(), 10)
+			code, err := r.sender.SendRaw(context.Background(), body, map[string]string{
+				bamboo.HeaderTimestamp: ts, bamboo.HeaderSignature: bamboo.Sign(testSecret, body, ts)})
+			if err != nil || code != http.StatusOK {
+				t.Fatalf("%s delivery %.30q: %d %v", family, body, code, err)
+			}
+		}
+	}
 }

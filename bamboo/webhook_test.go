@@ -58,7 +58,7 @@ func TestWebhookRejectsAndChangesNothing(t *testing.T) {
 	r := newRig(t)
 	body := sandbox.BambooEventPayload("updated", "100", r.clock.Now(), "jobTitle")
 	now := strconv.FormatInt(r.clock.Now().Unix(), 10)
-	stale := strconv.FormatInt(r.clock.Now().Add(-6*time.Minute).Unix(), 10)
+	stale := strconv.FormatInt(r.clock.Now().Add(-bamboo.DefaultMaxAge-time.Minute).Unix(), 10)
 	future := strconv.FormatInt(r.clock.Now().Add(6*time.Minute).Unix(), 10)
 	signed := func(b []byte, ts string) map[string]string {
 		return map[string]string{bamboo.HeaderTimestamp: ts, bamboo.HeaderSignature: bamboo.Sign(testSecret, b, ts)}

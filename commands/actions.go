@@ -14,6 +14,7 @@ import (
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/review"
 	"github.com/tallyhq/tally/storage"
+	"github.com/tallyhq/tally/timesheet"
 )
 
 // SlackAPI is the part of the Slack Web API the actions call.
@@ -71,21 +72,24 @@ func (h *Handler) blockAction(ctx context.Context, cb slack.InteractionCallback,
 	case blocks.ActionConfirmEntry:
 		id, hash, err := blocks.ParseEntryValue(a.Value)
 		if err != nil {
-			return h.replyError(cb, model.Errorf(model.EInvalid, "That button is broken; run /timesheet for a fresh one.")), err
+			return h.refuse(cb, "That button is broken; run /timesheet for a fresh one.", err)
 		}
 		res, err := h.confirmer.ConfirmEntry(ctx, user, id, hash)
 		return h.afterEntryAction(cb, res.Week, id, err), err
 	case blocks.ActionAssignProject:
 		id, project, err := blocks.ParseProjectValue(a.SelectedOption.Value)
 		if err != nil {
-			return h.replyError(cb, model.Errorf(model.EInvalid, "That choice is broken; run /timesheet for a fresh one.")), err
+			return h.refuse(cb, "That choice is broken; run /timesheet for a fresh one.", err)
 		}
 		res, err := h.confirmer.AssignProject(ctx, user, id, project)
 		return h.afterEntryAction(cb, res.Week, id, err), err
 	case blocks.ActionConfirmAll:
 		week, err := blocks.ParseWeekValue(a.Value)
 		if err != nil {
-			return h.replyError(cb, model.Errorf(model.EInvalid, "That button is broken; run /confirm-all instead.")), err
+			return h.refuse(cb, "That button is broken; run /confirm-all instead.", err)
+		}
+		if err := timesheet.ActWindow(h.now()).Check(week); err != nil {
+			return h.replyError(cb, err), err
 		}
 		emp, msg, err := h.employee(ctx, user)
 		if msg != nil || err != nil {
@@ -105,7 +109,10 @@ func (h *Handler) blockAction(ctx context.Context, cb slack.InteractionCallback,
 	case blocks.ActionHomeWeekPrev, blocks.ActionHomeWeekNext:
 		week, err := blocks.ParseWeekValue(a.Value)
 		if err != nil {
-			return nil, err
+			return h.refuse(cb, "That button is broken; open the Home tab again.", err)
+		}
+		if err := timesheet.ViewWindow(h.now()).Check(week); err != nil {
+			return h.replyError(cb, err), err
 		}
 		return func(ctx context.Context) { h.refreshHome(ctx, user, &week) }, nil
 	}
@@ -115,8 +122,17 @@ func (h *Handler) blockAction(ctx context.Context, cb slack.InteractionCallback,
 			return followUp, err
 		}
 	}
-	h.log.Debug("unknown action", zap.String("action_id", a.ActionID))
+	h.log.Debug("unknown action", zap.String("action_id", blocks.Clip(a.ActionID)))
 	return nil, nil
+}
+
+// refuse answers a value tally could not have sent (a forged or garbled
+// payload): the person reads sentence, nothing changes, and the returned
+// error (model.EInvalid, so it is not counted as a failure) carries cause,
+// whose quoted value blocks already capped.
+func (h *Handler) refuse(cb slack.InteractionCallback, sentence string, cause error) (func(context.Context), error) {
+	err := &model.Error{Code: model.EInvalid, Message: sentence, Err: cause}
+	return h.replyError(cb, err), err
 }
 
 func errOrUnknown(err error) error {
@@ -145,7 +161,7 @@ func (h *Handler) afterEntryAction(cb slack.InteractionCallback, week model.Week
 		if cb.Container.Type == "view" {
 			h.refreshHome(ctx, user, &week)
 			if stale != nil {
-				h.dm(ctx, user, model.ErrorMessage(stale), blocks.ErrorSentence(stale))
+				h.dm(ctx, user, blocks.NotificationText(model.ErrorMessage(stale)), blocks.ErrorSentence(stale))
 			}
 			return
 		}
@@ -170,7 +186,7 @@ func (h *Handler) afterEntryAction(cb slack.InteractionCallback, week model.Week
 		} else {
 			out = blocks.WeekView(in, blocks.MaxMessageBlocks)
 		}
-		h.replace(ctx, cb, fmt.Sprintf("Your week %s", week.Label()), out)
+		h.replace(ctx, cb, blocks.NotificationText(fmt.Sprintf("Your week %s", week.Label())), out)
 	}
 }
 
@@ -194,10 +210,10 @@ func (h *Handler) replyError(cb slack.InteractionCallback, err error) func(conte
 	}
 	return func(ctx context.Context) {
 		if cb.Container.Type == "view" || cb.ResponseURL == "" {
-			h.dm(ctx, cb.User.ID, text, blocks.Sentence(text))
+			h.dm(ctx, cb.User.ID, blocks.NotificationText(text), blocks.Sentence(text))
 			return
 		}
-		msg := &slack.WebhookMessage{Text: text, ResponseType: "ephemeral", ReplaceOriginal: false,
+		msg := &slack.WebhookMessage{Text: blocks.NotificationText(text), ResponseType: "ephemeral", ReplaceOriginal: false,
 			Blocks: &slack.Blocks{BlockSet: blocks.Sentence(text)}}
 		if err := slack.PostWebhookCustomHTTPContext(ctx, cb.ResponseURL, webhookClient, msg); err != nil {
 			h.log.Warn("post error reply", zap.Error(err))
@@ -208,7 +224,8 @@ func (h *Handler) replyError(cb slack.InteractionCallback, err error) func(conte
 // webhookClient posts to response_url with a timeout.
 var webhookClient = &http.Client{Timeout: 10 * time.Second}
 
-// replace redraws the clicked message: ephemeral messages through
+// replace redraws the clicked message (text built by
+// blocks.NotificationText): ephemeral messages through
 // response_url (the only way to change them), bot messages with
 // chat.update (response_url allows only five uses).
 func (h *Handler) replace(ctx context.Context, cb slack.InteractionCallback, text string, bs []slack.Block) {
@@ -240,7 +257,8 @@ func (h *Handler) refreshHome(ctx context.Context, userID string, week *model.We
 	}
 }
 
-// dm sends a short message to a person's DM with tally.
+// dm sends a short message to a person's DM with tally; text is built by
+// blocks.NotificationText.
 func (h *Handler) dm(ctx context.Context, userID, text string, bs []slack.Block) {
 	if h.api == nil {
 		return

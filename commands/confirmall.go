@@ -26,10 +26,10 @@ func (h *Handler) confirmAll(ctx context.Context, cmd slack.SlashCommand) (*bot.
 	}
 	arg, err := parseWeekArg(cmd.Text, h.userNow(emp), false)
 	if err != nil {
-		return &bot.Message{Text: model.ErrorMessage(err), Blocks: blocks.ConfirmAllUsage(model.ErrorMessage(err))}, nil
+		return &bot.Message{Text: blocks.NotificationText(model.ErrorMessage(err)), Blocks: blocks.ConfirmAllUsage(model.ErrorMessage(err))}, nil
 	}
 	if arg.help {
-		return &bot.Message{Text: "How to use /confirm-all", Blocks: blocks.ConfirmAllUsage("")}, nil
+		return &bot.Message{Text: blocks.NotificationText("How to use /confirm-all"), Blocks: blocks.ConfirmAllUsage("")}, nil
 	}
 	return h.ConfirmWeek(ctx, emp, cmd.UserID, arg.week)
 }
@@ -57,7 +57,7 @@ func (h *Handler) ConfirmWeek(ctx context.Context, emp model.Employee, slackUser
 	}
 	h.afterChange(ctx, emp, week)
 	return &bot.Message{
-		Text:   fmt.Sprintf("Confirmed %d entries of %s.", res.Confirmed, week.Label()),
+		Text:   blocks.NotificationText(fmt.Sprintf("Confirmed %d entries of %s.", res.Confirmed, week.Label())),
 		Blocks: blocks.ConfirmAllMessage(out, in),
 	}, nil
 }

@@ -77,7 +77,7 @@ func (h *Handler) HandleCommand(ctx context.Context, cmd slack.SlashCommand) (*b
 	case "/confirm-all":
 		return h.confirmAll(ctx, cmd)
 	}
-	return bot.Ephemeral(fmt.Sprintf("I don't know %s. Try /timesheet help.", cmd.Command)), nil
+	return bot.Ephemeral(blocks.NotificationText(fmt.Sprintf("I don't know %s. Try /timesheet help.", blocks.Clip(cmd.Command)))), nil
 }
 
 // employee returns the caller's employee record, or a message telling them
@@ -85,7 +85,7 @@ func (h *Handler) HandleCommand(ctx context.Context, cmd slack.SlashCommand) (*b
 func (h *Handler) employee(ctx context.Context, slackUserID string) (model.Employee, *bot.Message, error) {
 	emp, err := h.weeks.EmployeeBySlackID(ctx, slackUserID)
 	if errors.Is(err, storage.ErrNoEmployee) {
-		return emp, &bot.Message{Text: "I can't find you in the roster.", Blocks: blocks.UnknownUser()}, nil
+		return emp, &bot.Message{Text: blocks.NotificationText("I can't find you in the roster."), Blocks: blocks.UnknownUser()}, nil
 	}
 	if err != nil {
 		return emp, nil, unavailable(err)
@@ -105,14 +105,14 @@ func (h *Handler) timesheet(ctx context.Context, cmd slack.SlashCommand) (*bot.M
 	}
 	arg, err := parseWeekArg(cmd.Text, h.userNow(emp), true)
 	if err != nil {
-		return &bot.Message{Text: model.ErrorMessage(err), Blocks: blocks.TimesheetUsage(model.ErrorMessage(err))}, nil
+		return &bot.Message{Text: blocks.NotificationText(model.ErrorMessage(err)), Blocks: blocks.TimesheetUsage(model.ErrorMessage(err))}, nil
 	}
 	if arg.help {
-		return &bot.Message{Text: "How to use /timesheet", Blocks: blocks.TimesheetUsage("")}, nil
+		return &bot.Message{Text: blocks.NotificationText("How to use /timesheet"), Blocks: blocks.TimesheetUsage("")}, nil
 	}
 	view, err := h.weeks.WeekBlocks(ctx, emp, arg.week, blocks.MaxMessageBlocks)
 	if err != nil {
 		return nil, err
 	}
-	return &bot.Message{Text: fmt.Sprintf("Your week %s", arg.week.Label()), Blocks: view}, nil
+	return &bot.Message{Text: blocks.NotificationText(fmt.Sprintf("Your week %s", arg.week.Label())), Blocks: view}, nil
 }

@@ -6,7 +6,9 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/tallyhq/tally/blocks"
 	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/timesheet"
 )
 
 // weekArg is what a /timesheet or /confirm-all argument asks for.
@@ -16,7 +18,8 @@ type weekArg struct {
 }
 
 // parseWeekArg reads "", "this week", "last week", "help" and, when
-// allowDate is set, a date "YYYY-MM-DD" (any day of the wanted week). now
+// allowDate is set, a date "YYYY-MM-DD" (any day of the wanted week) within
+// timesheet.ViewWindow. now
 // must already be in the caller's time zone: "this week" is the caller's
 // week, not the server's.
 func parseWeekArg(text string, now time.Time, allowDate bool) (weekArg, error) {
@@ -32,13 +35,13 @@ func parseWeekArg(text string, now time.Time, allowDate bool) (weekArg, error) {
 	if allowDate {
 		w, err := model.ParseWeek(t)
 		if err == nil {
-			if w.Start.After(model.WeekOf(now).Start.AddDate(0, 0, 7*52)) {
-				return weekArg{}, model.Errorf(model.EInvalid, "%s is too far in the future.", t)
+			if err := timesheet.ViewWindow(now).Check(w); err != nil {
+				return weekArg{}, err
 			}
 			return weekArg{week: w}, nil
 		}
 	}
-	return weekArg{}, model.Errorf(model.EInvalid, "I don't understand %q.", text)
+	return weekArg{}, model.Errorf(model.EInvalid, "I don't understand %q.", blocks.Clip(text))
 }
 
 // userNow returns now in the person's Slack time zone, or in the default

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,11 @@ func TestParseWeekArg(t *testing.T) {
 		{"yesterday", true, "", false, true},
 		{"2026-13-01", true, "", false, true},
 		{"2031-01-01", true, "", false, true},
+		{"2027-11-22", true, "2027-11-22", false, false},
+		{"2027-12-06", true, "", false, true},
+		{"0001-01-01", true, "", false, true},
+		{"2021-01-04", true, "", false, true},
+		{"9999-12-31", true, "", false, true},
 	}
 	for _, tc := range cases {
 		got, err := parseWeekArg(tc.in, now, tc.allowDate)
@@ -52,6 +58,14 @@ func TestParseWeekArg(t *testing.T) {
 		if !tc.help && got.week.String() != tc.want {
 			t.Errorf("%q: week %s, want %s", tc.in, got.week, tc.want)
 		}
+	}
+}
+
+func TestParseWeekArgQuotesLittle(t *testing.T) {
+	t.Parallel()
+	_, err := parseWeekArg(strings.Repeat("x", 1<<20), time.Now(), true)
+	if err == nil || len(model.ErrorMessage(err)) > 300 {
+		t.Fatalf("error quotes %d bytes of the input", len(model.ErrorMessage(err)))
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/tallyhq/tally/blocks"
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/review"
+	"github.com/tallyhq/tally/timesheet"
 )
 
 // Decider approves and rejects weeks (review.Service).
@@ -79,7 +80,10 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 	case blocks.ActionApproveWeek:
 		emp, week, err := blocks.ParsePersonWeekValue(act.Value)
 		if err != nil {
-			return nil, true, err
+			return a.refuse(user, errBrokenButton, err)
+		}
+		if refusal, err := a.checkDecision(ctx, user, emp, week); refusal != nil || err != nil {
+			return refusal, true, err
 		}
 		d, err := a.decider.Approve(ctx, user, emp, week)
 		if err != nil {
@@ -91,14 +95,15 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 				if entries, err := a.pub.opts.Weeks.WeekEntries(ctx, d.Employee, week); err == nil {
 					secs = blocks.Summarize(entries).Seconds
 				}
-				a.dm(ctx, d.Employee.SlackUserID, "Your week "+week.Label()+" was approved.", blocks.ApprovedDM(a.name(ctx, user), week, secs))
+				a.dm(ctx, d.Employee.SlackUserID, blocks.NotificationText("Your week "+week.Label()+" was approved."),
+					blocks.ApprovedDM(a.name(ctx, user), week, secs))
 			}
 			a.refresh(ctx, user, st)
 		}, true, nil
 	case blocks.ActionRejectWeek:
 		empID, week, err := blocks.ParsePersonWeekValue(act.Value)
 		if err != nil {
-			return nil, true, err
+			return a.refuse(user, errBrokenButton, err)
 		}
 		ok, err := a.decider.CanDecide(ctx, user, empID)
 		if err != nil {
@@ -106,6 +111,9 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 		}
 		if !ok {
 			return a.tell(user, errNotAllowed), true, nil
+		}
+		if refusal, err := a.checkDecision(ctx, user, empID, week); refusal != nil || err != nil {
+			return refusal, true, err
 		}
 		name := ""
 		if e, err := a.pub.opts.Data.EmployeeByID(ctx, empID); err == nil {
@@ -119,7 +127,7 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 	case blocks.ActionNudge:
 		empID, err := blocks.ParseIDValue(act.Value)
 		if err != nil {
-			return nil, true, err
+			return a.refuse(user, errBrokenButton, err)
 		}
 		if a.nudger == nil {
 			return nil, true, nil
@@ -137,13 +145,17 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 		}
 		return nil, true, nil
 	case blocks.ActionHomeScope:
-		st.Scope = blocks.Scope(act.Value)
+		scope, err := blocks.ParseScopeValue(act.Value)
+		if err != nil {
+			return a.refuse(user, errBrokenButton, err)
+		}
+		st.Scope = scope
 		st.Page = 0
 		return func(ctx context.Context) { a.refresh(ctx, user, st) }, true, nil
 	case blocks.ActionHomePagePrev, blocks.ActionHomePageNext:
 		page, err := blocks.ParsePageValue(act.Value)
 		if err != nil {
-			return nil, true, err
+			return a.refuse(user, errBrokenButton, err)
 		}
 		st.Page = page
 		return func(ctx context.Context) { a.refresh(ctx, user, st) }, true, nil
@@ -153,7 +165,7 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 		}
 		id, err := blocks.ParseIDValue(act.Value)
 		if err != nil {
-			return nil, true, err
+			return a.refuse(user, errBrokenButton, err)
 		}
 		queue := "inbox"
 		if act.ActionID == blocks.ActionRetryOutbox {
@@ -164,9 +176,12 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 		}
 		return func(ctx context.Context) { a.refresh(ctx, user, st) }, true, nil
 	case blocks.ActionExportWeek:
-		week, err := weekOrErr(act.Value)
+		week, err := blocks.ParseWeekValue(act.Value)
 		if err != nil {
-			return nil, true, err
+			return a.refuse(user, errBrokenButton, err)
+		}
+		if err := timesheet.ViewWindow(a.pub.opts.Now()).Check(week); err != nil {
+			return a.tell(user, err), true, err
 		}
 		return func(ctx context.Context) { a.exportWeek(ctx, user, week) }, true, nil
 	}
@@ -181,16 +196,20 @@ func (a *Actions) HandleViewSubmission(ctx context.Context, cb slack.Interaction
 	user := cb.User.ID
 	empID, week, err := blocks.ParsePersonWeekValue(cb.View.PrivateMetadata)
 	if err != nil {
-		return nil, nil, true, err
+		followUp, _, err := a.refuse(user, errBrokenModal, err)
+		return nil, followUp, true, err
 	}
 	reason := ""
-	if v, ok := cb.View.State.Values[blocks.RejectReasonBlockID][blocks.RejectReasonActionID]; ok {
-		reason = strings.TrimSpace(v.Value)
+	if cb.View.State != nil {
+		if v, ok := cb.View.State.Values[blocks.RejectReasonBlockID][blocks.RejectReasonActionID]; ok {
+			reason = strings.TrimSpace(v.Value)
+		}
 	}
-	if reason == "" {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{
-			blocks.RejectReasonBlockID: "Say what needs fixing: the developer sees this.",
-		}), nil, true, nil
+	if msg := reasonProblem(reason); msg != "" {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{blocks.RejectReasonBlockID: msg}), nil, true, nil
+	}
+	if refusal, err := a.checkDecision(ctx, user, empID, week); refusal != nil || err != nil {
+		return nil, refusal, true, err
 	}
 	d, err := a.decider.Reject(ctx, user, empID, week, reason)
 	if err != nil {
@@ -205,7 +224,7 @@ func (a *Actions) HandleViewSubmission(ctx context.Context, cb slack.Interaction
 		if d.Changed && d.Employee.SlackUserID != "" {
 			in, err := a.pub.opts.Weeks.WeekInput(ctx, d.Employee, week)
 			if err == nil {
-				a.dm(ctx, d.Employee.SlackUserID, "Your week "+week.Label()+" was sent back: "+reason,
+				a.dm(ctx, d.Employee.SlackUserID, blocks.NotificationText("Your week "+week.Label()+" was sent back: "+reason),
 					blocks.RejectedDM(a.name(ctx, user), reason, in))
 			}
 		}
@@ -229,10 +248,12 @@ func (a *Actions) tell(user string, err error) func(context.Context) {
 	if model.ErrorCodeOf(err) == model.EInternal {
 		a.log.Error("home action failed", zap.String("user", user), zap.Error(err))
 	}
-	text := model.ErrorMessage(err)
+	text := blocks.NotificationText(model.ErrorMessage(err))
 	return func(ctx context.Context) { a.dm(ctx, user, text, blocks.ErrorSentence(err)) }
 }
 
+// dm posts to a person's DM with tally; text is built by
+// blocks.NotificationText.
 func (a *Actions) dm(ctx context.Context, user, text string, bs []slack.Block) {
 	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}})
 	if err != nil {
@@ -280,7 +301,7 @@ func (a *Actions) exportWeek(ctx context.Context, user string, week model.Week) 
 		Filename:       name,
 		Title:          "Billable hours " + week.Label(),
 		Channel:        ch.ID,
-		InitialComment: "Here is the billing export for " + week.Label() + ".",
+		InitialComment: blocks.NotificationText("Here is the billing export for " + week.Label() + "."),
 	})
 	if err != nil {
 		a.log.Warn("upload export", zap.String("user", user), zap.Error(err))

@@ -3,7 +3,6 @@ package home
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -12,6 +11,7 @@ import (
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/review"
 	"github.com/tallyhq/tally/storage"
+	"github.com/tallyhq/tally/timesheet"
 )
 
 // Data is the read model the manager and HR homes use (*storage.DB).
@@ -42,14 +42,26 @@ type State struct {
 	Page  int          `json:"p,omitempty"`
 }
 
-// ParseState reads a view's private_metadata; garbage yields the defaults.
+// maxMetadata is the longest private_metadata Slack keeps on a view; a
+// longer one never came from tally.
+const maxMetadata = 3000
+
+// ParseState reads a view's private_metadata; garbage yields the defaults,
+// and each field is kept only when tally could have written it: a week
+// start (whether it is in range is State.week's question), a known scope,
+// a page up to blocks.MaxPage.
 func ParseState(meta string) State {
 	var s State
-	_ = json.Unmarshal([]byte(meta), &s)
+	if len(meta) > maxMetadata || json.Unmarshal([]byte(meta), &s) != nil {
+		return State{Scope: blocks.ScopeDirect}
+	}
+	if _, err := blocks.ParseWeekValue(s.Week); err != nil {
+		s.Week = ""
+	}
 	if s.Scope != blocks.ScopeSubtree {
 		s.Scope = blocks.ScopeDirect
 	}
-	if s.Page < 0 {
+	if s.Page < 0 || s.Page > blocks.MaxPage {
 		s.Page = 0
 	}
 	return s
@@ -60,9 +72,10 @@ func (s State) encode() string {
 	return string(b)
 }
 
-// week returns the shown week, or current when unset or invalid.
+// week returns the shown week, or current when unset, invalid or outside
+// timesheet.ViewWindow.
 func (s State) week(current model.Week) model.Week {
-	if w, err := model.ParseWeek(s.Week); err == nil {
+	if w, err := model.ParseWeek(s.Week); err == nil && timesheet.ViewWindow(current.Start).Contains(w) {
 		return w
 	}
 	return current
@@ -225,11 +238,3 @@ var errNotAllowed = model.Errorf(model.EForbidden, "Only your managers and HR ca
 
 // compile-time check that review.Service offers what the home needs.
 var _ Team = (*review.Service)(nil)
-
-func weekOrErr(v string) (model.Week, error) {
-	w, err := blocks.ParseWeekValue(v)
-	if err != nil {
-		return model.Week{}, fmt.Errorf("bad week value: %w", err)
-	}
-	return w, nil
-}

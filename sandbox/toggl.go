@@ -78,6 +78,7 @@ type TogglWrite struct {
 	Tags      []string
 	TagAction string
 	ProjectID int64
+	Billable  *bool // the billable flag the write set; nil when it did not
 	Body      string
 	Status    int
 	Failed    []int64 // bulk PATCH ids reported as failures

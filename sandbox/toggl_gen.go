@@ -1,8 +1,8 @@
 package sandbox
 
 import (
-	"math/rand/v2"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -135,7 +135,7 @@ func (t *Toggl) Generate(spec TogglGenSpec) []TogglUser {
 		}
 	}
 	t.entries = append(make([]togglEntry, 0, len(t.entries)+len(people)*len(spec.Weeks)*spec.EntriesPerWeek), t.entries...)
-	truth := t.truthLocked()
+	truth := t.truthOf()
 	plan := newTogglPlan(t.rng, t.projects[len(t.projects)-spec.Projects:], people, spec.Teams)
 	perDay := spec.EntriesPerWeek / 5
 	extra := spec.EntriesPerWeek % 5
@@ -319,9 +319,20 @@ func (pl *togglPlan) person(userID int64) togglHabits {
 	h := togglHabits{any: pl.old}
 	n := min(2+pl.rng.IntN(3), len(pl.old))
 	seen := make(map[int64]bool, n)
+	// Most people's first project is client work (billable); internal
+	// projects come second.
+	var billable []TogglProject
+	for _, p := range team {
+		if p.Billable {
+			billable = append(billable, p)
+		}
+	}
 	for tries := 0; len(h.main) < n && tries < 50; tries++ {
 		p := pl.old[pl.rng.IntN(len(pl.old))]
-		if pl.rng.Float64() < 0.85 {
+		switch {
+		case len(h.main) == 0 && len(billable) > 0:
+			p = billable[pl.rng.IntN(len(billable))]
+		case pl.rng.Float64() < 0.85:
 			p = team[pl.rng.IntN(len(team))]
 		}
 		if !seen[p.ID] {
@@ -330,8 +341,12 @@ func (pl *togglPlan) person(userID int64) togglHabits {
 		}
 	}
 	total := 0.0
-	for range h.main {
-		total += 0.2 + pl.rng.Float64()
+	for i := range h.main {
+		w := 0.2 + pl.rng.Float64()
+		if i == 0 {
+			w++ // the main project takes the most time
+		}
+		total += w
 		h.cum = append(h.cum, total)
 	}
 	for i := range h.cum {

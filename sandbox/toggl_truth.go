@@ -30,8 +30,8 @@ type togglTruthRun struct {
 	projects []int64
 }
 
-// truthLocked returns the fake's truth, creating it on first use.
-func (t *Toggl) truthLocked() *togglTruth {
+// truthOf returns the fake's truth, creating it on first use.
+func (t *Toggl) truthOf() *togglTruth {
 	key := weak.Make(t)
 	togglTruths.mu.Lock()
 	defer togglTruths.mu.Unlock()
@@ -69,9 +69,7 @@ func (tr *togglTruth) record(id, project int64) {
 // belongs to, allocated or not, and whether Generate made that entry. Later
 // edits (EditEntry, EditRandom) do not change it.
 func (t *Toggl) TrueProject(entryID int64) (int64, bool) {
-	t.mu.Lock()
-	tr := t.truthLocked()
-	t.mu.Unlock()
+	tr := t.truthOf()
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
 	for i := len(tr.runs) - 1; i >= 0; i-- {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -132,7 +133,9 @@ func (t *Toggl) serveTags(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// servePut handles PUT time_entries/{id}: tags with tag_action, or project_id.
+// servePut handles PUT time_entries/{id}: tags with tag_action, project_id
+// and billable (Toggl's PUT body takes each as optional, engineering.toggl.com
+// docs/api/time_entries "PUT TimeEntries").
 func (t *Toggl) servePut(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:], 10, 64)
 	if err != nil {
@@ -144,6 +147,7 @@ func (t *Toggl) servePut(w http.ResponseWriter, r *http.Request) {
 		Tags      []string `json:"tags"`
 		TagAction string   `json:"tag_action"`
 		ProjectID *int64   `json:"project_id"`
+		Billable  *bool    `json:"billable"`
 	}
 	if err := json.Unmarshal(raw, &body); err != nil {
 		togglError(w, http.StatusBadRequest, "invalid JSON body")
@@ -151,7 +155,8 @@ func (t *Toggl) servePut(w http.ResponseWriter, r *http.Request) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	rec := TogglWrite{Method: "PUT", EntryIDs: []int64{id}, Tags: body.Tags, TagAction: body.TagAction, Body: string(raw)}
+	rec := TogglWrite{Method: "PUT", EntryIDs: []int64{id}, Tags: body.Tags, TagAction: body.TagAction,
+		Billable: body.Billable, Body: string(raw)}
 	i, ok := t.entryIdx[id]
 	if !ok || t.entries[i].deleted {
 		rec.Status = http.StatusNotFound
@@ -171,6 +176,9 @@ func (t *Toggl) servePut(w http.ResponseWriter, r *http.Request) {
 	t.applyTagsLocked(i, body.Tags, body.TagAction)
 	if body.ProjectID != nil {
 		t.entries[i].project = *body.ProjectID
+	}
+	if body.Billable != nil {
+		t.entries[i].billable = *body.Billable
 	}
 	t.entries[i].at = t.nextAtLocked()
 	t.version++
@@ -223,8 +231,16 @@ func (t *Toggl) v9EntryLocked(e TogglEntry) map[string]any {
 		"at": e.At.Format(time.RFC3339)}
 }
 
-// servePatch handles the bulk PATCH time_entries/{id1,id2,…}: a JSON-patch
-// array applied per entry, partial success without rollback.
+// servePatch handles the bulk PATCH time_entries/{id1,…}: a JSON-patch
+// array applied per entry, partial success without rollback (Toggl:
+// "RFC 6902 and RFC 6901 with some additions. Patch will be executed
+// partially when there are errors with some records. No transaction, no
+// rollback"; at most 100 ids). A malformed patch document — an operation
+// other than add, remove or replace, a path that is not a time-entry field
+// the fake implements, a value of the wrong type — is refused as a whole
+// with 400 before any entry changes (RFC 6902 section 5: an invalid
+// document is not applied), so a caller cannot believe a field was written
+// when it was dropped.
 func (t *Toggl) servePatch(w http.ResponseWriter, r *http.Request) {
 	list := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 	var ids []int64
@@ -241,13 +257,12 @@ func (t *Toggl) servePatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
-	var ops []struct {
-		Op    string          `json:"op"`
-		Path  string          `json:"path"`
-		Value json.RawMessage `json:"value"`
-	}
-	if err := json.Unmarshal(raw, &ops); err != nil || len(ops) == 0 {
-		togglError(w, http.StatusBadRequest, "body must be a JSON patch array")
+	ops, msg := parseTogglPatch(raw)
+	if msg != "" {
+		t.mu.Lock()
+		t.writes = append(t.writes, TogglWrite{Method: "PATCH", EntryIDs: ids, Body: string(raw), Status: http.StatusBadRequest})
+		t.mu.Unlock()
+		togglError(w, http.StatusBadRequest, msg)
 		return
 	}
 	type failure struct {
@@ -261,6 +276,17 @@ func (t *Toggl) servePatch(w http.ResponseWriter, r *http.Request) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	rec := TogglWrite{Method: "PATCH", EntryIDs: ids, Body: string(raw), Status: http.StatusOK}
+	for _, op := range ops {
+		switch op.path {
+		case "/tags":
+			rec.Tags, rec.TagAction = op.tags, op.op
+		case "/project_id":
+			rec.ProjectID = op.project
+		case "/billable":
+			b := op.billable
+			rec.Billable = &b
+		}
+	}
 	for _, id := range ids {
 		if msg, bad := t.failPatch[id]; bad {
 			res.Failure = append(res.Failure, failure{id, msg})
@@ -274,18 +300,14 @@ func (t *Toggl) servePatch(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		for _, op := range ops {
-			switch op.Path {
+			switch op.path {
 			case "/tags":
-				var names []string
-				_ = json.Unmarshal(op.Value, &names)
-				action := map[string]string{"add": "add", "remove": "delete", "replace": ""}[op.Op]
-				t.applyTagsLocked(i, names, action)
-				rec.Tags, rec.TagAction = names, op.Op
+				action := map[string]string{"add": "add", "remove": "delete", "replace": ""}[op.op]
+				t.applyTagsLocked(i, op.tags, action)
 			case "/project_id":
-				var p int64
-				_ = json.Unmarshal(op.Value, &p)
-				t.entries[i].project = p
-				rec.ProjectID = p
+				t.entries[i].project = op.project
+			case "/billable":
+				t.entries[i].billable = op.billable
 			}
 		}
 		t.entries[i].at = t.nextAtLocked()
@@ -294,4 +316,61 @@ func (t *Toggl) servePatch(w http.ResponseWriter, r *http.Request) {
 	t.version++
 	t.writes = append(t.writes, rec)
 	togglJSON(w, res)
+}
+
+// togglPatchOp is one validated operation of a bulk PATCH.
+type togglPatchOp struct {
+	op, path string
+	tags     []string // /tags
+	project  int64    // /project_id; 0 after remove
+	billable bool     // /billable
+}
+
+// parseTogglPatch validates a bulk PATCH body, or returns why Toggl would
+// refuse it.
+func parseTogglPatch(raw []byte) ([]togglPatchOp, string) {
+	var items []struct {
+		Op    string          `json:"op"`
+		Path  string          `json:"path"`
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(raw, &items); err != nil || len(items) == 0 {
+		return nil, "body must be a JSON patch array"
+	}
+	ops := make([]togglPatchOp, 0, len(items))
+	for _, it := range items {
+		op := togglPatchOp{op: it.Op, path: it.Path}
+		if it.Op != "add" && it.Op != "remove" && it.Op != "replace" {
+			return nil, fmt.Sprintf("invalid patch operation %q: use add, remove or replace", it.Op)
+		}
+		hasValue := len(it.Value) > 0 && string(it.Value) != "null"
+		var err error
+		switch it.Path {
+		case "/tags":
+			if !hasValue {
+				return nil, "/tags needs a list of tag names"
+			}
+			err = json.Unmarshal(it.Value, &op.tags)
+		case "/project_id":
+			switch {
+			case it.Op == "remove":
+			case !hasValue:
+				return nil, "/project_id needs a project id"
+			default:
+				err = json.Unmarshal(it.Value, &op.project)
+			}
+		case "/billable":
+			if it.Op == "remove" || !hasValue {
+				return nil, "/billable needs true or false"
+			}
+			err = json.Unmarshal(it.Value, &op.billable)
+		default:
+			return nil, fmt.Sprintf("invalid patch path %q", it.Path)
+		}
+		if err != nil {
+			return nil, fmt.Sprintf("invalid value for %s: %s", it.Path, string(it.Value))
+		}
+		ops = append(ops, op)
+	}
+	return ops, ""
 }

@@ -22,6 +22,11 @@ const (
 type OutboxPayload struct {
 	Tag       string `json:"tag,omitempty"`        // tag_add, tag_remove; empty: the configured tag
 	ProjectID int64  `json:"project_id,omitempty"` // set_project
+	// Billable is the billable flag a set_project write sends with the
+	// project (the picked project's billable default, docs/money.md). It is
+	// nil in rows queued before the flag was written back: those send only
+	// the project, as they always did.
+	Billable *bool `json:"billable,omitempty"`
 }
 
 // OutboxItem is one pending write to Toggl.

@@ -157,3 +157,65 @@ func TestTogglUsersAndProjectsUpsertOnlyChanges(t *testing.T) {
 		t.Fatalf("missing = %v %v %v", mu, mp, err)
 	}
 }
+
+// TestOutboxSetProjectPayloadCarriesBillable: a set_project row keeps the
+// billable flag review queued with it — true and false apart — and a row
+// queued before the flag existed comes back without one (it sends only the
+// project).
+func TestOutboxSetProjectPayloadCarriesBillable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.New(t)
+	yes, no := true, false
+	cases := []struct {
+		name    string
+		entry   int64
+		enqueue func(entryID int64) error
+		want    *bool
+	}{
+		{"queued by review, billable project", 1, func(id int64) error {
+			_, err := storage.QueueReviewTogglWrite(ctx, db, storage.ReviewTogglWrite{EntryID: id, Op: storage.OutboxSetProject,
+				Payload: storage.SetProjectPayload{ProjectID: 2001, Billable: true}, Key: "set_project:1"})
+			return err
+		}, &yes},
+		{"queued by review, non-billable project", 2, func(id int64) error {
+			_, err := storage.QueueReviewTogglWrite(ctx, db, storage.ReviewTogglWrite{EntryID: id, Op: storage.OutboxSetProject,
+				Payload: storage.SetProjectPayload{ProjectID: 2001, Billable: false}, Key: "set_project:2"})
+			return err
+		}, &no},
+		{"enqueued with a flag", 3, func(id int64) error {
+			_, err := storage.EnqueueOutbox(ctx, db, id, storage.OutboxSetProject,
+				storage.OutboxPayload{ProjectID: 2001, Billable: &no}, "set_project:3")
+			return err
+		}, &no},
+		{"old row without the flag", 4, func(id int64) error {
+			_, err := storage.EnqueueOutbox(ctx, db, id, storage.OutboxSetProject,
+				storage.OutboxPayload{ProjectID: 2001}, "set_project:4")
+			return err
+		}, nil},
+	}
+	for _, c := range cases {
+		if err := c.enqueue(c.entry); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+	}
+	items, err := storage.ClaimOutbox(ctx, db, time.Now().Add(time.Second), time.Minute, 10)
+	if err != nil || len(items) != len(cases) {
+		t.Fatalf("claimed %d rows, %v; want %d", len(items), err, len(cases))
+	}
+	byEntry := map[int64]storage.OutboxPayload{}
+	for _, it := range items {
+		byEntry[it.EntryID] = it.Payload
+	}
+	for _, c := range cases {
+		got := byEntry[c.entry]
+		switch {
+		case got.ProjectID != 2001:
+			t.Errorf("%s: project = %d; want 2001", c.name, got.ProjectID)
+		case c.want == nil && got.Billable != nil:
+			t.Errorf("%s: billable = %v; want none", c.name, *got.Billable)
+		case c.want != nil && (got.Billable == nil || *got.Billable != *c.want):
+			t.Errorf("%s: billable = %v; want %v", c.name, got.Billable, *c.want)
+		}
+	}
+}

@@ -37,10 +37,11 @@ type WritebackOptions struct {
 	Registerer   prometheus.Registerer
 }
 
-// Writeback drains the toggl_outbox: confirmed-tag adds go out in bulk
-// PATCHes of up to 100 entries, tag removals and project changes as single
-// PUTs. Transient failures are retried with jittered backoff; permanent ones
-// are parked with their reason.
+// Writeback drains the toggl_outbox: confirmed-tag adds and project changes
+// (with the billable flag that goes with the project) go out in bulk
+// PATCHes of up to 100 entries, tag removals as single PUTs. Transient
+// failures are retried with jittered backoff; permanent ones are parked
+// with their reason.
 type Writeback struct {
 	db   *storage.DB
 	api  WritebackAPI
@@ -157,8 +158,8 @@ func (w *Writeback) handle(ctx context.Context, items []storage.OutboxItem) (int
 			lastTag[it.EntryID] = it.ID
 		}
 	}
-	adds := map[string][]storage.OutboxItem{}    // tag → rows
-	projects := map[int64][]storage.OutboxItem{} // project → rows
+	adds := map[string][]storage.OutboxItem{}           // tag → rows
+	projects := map[projectWrite][]storage.OutboxItem{} // (project, billable) → rows
 	for _, it := range items {
 		switch {
 		case it.Op == storage.OutboxSetProject && lastProject[it.EntryID] != it.ID,
@@ -172,7 +173,8 @@ func (w *Writeback) handle(ctx context.Context, items []storage.OutboxItem) (int
 		case it.Op == storage.OutboxTagRemove:
 			w.single(ctx, o, it, toggl.EntryUpdate{Tags: []string{w.tagOf(it)}, TagAction: "delete"})
 		case it.Op == storage.OutboxSetProject:
-			projects[it.Payload.ProjectID] = append(projects[it.Payload.ProjectID], it)
+			k := projectWriteOf(it.Payload)
+			projects[k] = append(projects[k], it)
 		default:
 			o.park("unknown operation "+it.Op, it.ID)
 		}
@@ -182,16 +184,44 @@ func (w *Writeback) handle(ctx context.Context, items []storage.OutboxItem) (int
 			w.bulk(ctx, o, toggl.AddTagsOps(tag), rows[start:min(start+toggl.MaxBulkIDs, len(rows))])
 		}
 	}
-	// Project changes go out in bulk too, one PATCH per project and 100
-	// entries: after a Friday of picks this is tens of requests, not one
-	// PUT per entry against the hourly quota.
-	for project, rows := range projects {
-		ops := []toggl.PatchOp{{Op: "replace", Path: "/project_id", Value: project}}
+	// Project changes go out in bulk too, one PATCH per (project, billable
+	// flag) and 100 entries: after a Friday of picks this is tens of
+	// requests, not one PUT per entry against the hourly quota. The billable
+	// flag travels in the same PATCH as the project, so Toggl never holds
+	// the new project with the old flag.
+	for k, rows := range projects {
+		ops := k.ops()
 		for start := 0; start < len(rows); start += toggl.MaxBulkIDs {
 			w.bulk(ctx, o, ops, rows[start:min(start+toggl.MaxBulkIDs, len(rows))])
 		}
 	}
 	return w.record(ctx, o)
+}
+
+// projectWrite is what one bulk project PATCH sets: the project and, for
+// rows that carry one, the billable flag.
+type projectWrite struct {
+	project     int64
+	hasBillable bool // false: a row queued before billable was written back
+	billable    bool
+}
+
+func projectWriteOf(p storage.OutboxPayload) projectWrite {
+	k := projectWrite{project: p.ProjectID}
+	if p.Billable != nil {
+		k.hasBillable, k.billable = true, *p.Billable
+	}
+	return k
+}
+
+// ops is the JSON patch of the write: /project_id, and /billable when the
+// row carries it.
+func (k projectWrite) ops() []toggl.PatchOp {
+	ops := []toggl.PatchOp{{Op: "replace", Path: "/project_id", Value: k.project}}
+	if k.hasBillable {
+		ops = append(ops, toggl.PatchOp{Op: "replace", Path: "/billable", Value: k.billable})
+	}
+	return ops
 }
 
 func (w *Writeback) tagOf(it storage.OutboxItem) string {

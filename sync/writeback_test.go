@@ -205,35 +205,6 @@ func TestWritebackOrderAndDisabledTag(t *testing.T) {
 	}
 }
 
-func TestWritebackBatchesProjectChangesPerProject(t *testing.T) {
-	t.Parallel()
-	f := newWBFixture(t, "confirmed", 2)
-	ids := f.stopped(250)
-	for i, id := range ids {
-		f.enqueue(t, storage.OutboxSetProject, id, storage.OutboxPayload{ProjectID: int64(2001 + i%2)})
-	}
-	if n, err := f.wb.RunOnce(ctx(t)); n != 250 || err != nil {
-		t.Fatalf("RunOnce = %d, %v", n, err)
-	}
-	for i, id := range ids {
-		if e, _ := f.fake.Entry(id); e.ProjectID != int64(2001+i%2) {
-			t.Fatalf("entry %d project = %d", id, e.ProjectID)
-		}
-	}
-	// 125 entries per project → 2 PATCHes each; no single PUTs.
-	var patches, puts int
-	for _, w := range f.fake.Writes() {
-		if w.Method == "PATCH" {
-			patches++
-		} else {
-			puts++
-		}
-	}
-	if patches != 4 || puts != 0 {
-		t.Fatalf("%d PATCH and %d PUT requests; want 4 and 0", patches, puts)
-	}
-}
-
 // TestWritebackNeverParksForQuota: a spent quota whose 402 carries no
 // quota headers delays the rows until it resets, however many attempts
 // they have used; it never parks them.

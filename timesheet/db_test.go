@@ -2,7 +2,9 @@ package timesheet
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,53 +86,65 @@ func (s staleList) ChangedAfterApproval(context.Context) ([]storage.ChangedWeek,
 
 func TestChangeNoticesGoOnceToPersonAndApprover(t *testing.T) {
 	t.Parallel()
-	db := storagetest.New(t)
-	ctx := context.Background()
-	dev := storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "1", Email: "ada@example.com",
-		First: "Ada", Last: "Lovelace", SlackUserID: "UDEV", SupervisorID: "2"})
-	storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "2", Email: "grace@example.com",
-		First: "Grace", Last: "Hopper", SlackUserID: "UMGR"})
-	// A person without Slack: only their approver hears.
-	noSlack := storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "3", Email: "bob@example.com",
-		First: "Bob", Last: "Builder", SupervisorID: "2"})
-	for _, id := range []int64{dev, noSlack} {
-		if _, err := storage.ApprovalRecord(ctx, db, storage.WeekApproval{EmployeeID: id, Week: week,
-			Status: storage.ApprovalChanged, DecidedBy: "UMGR"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	api := newFakeSlack()
-	// Two replicas list the same weeks before either claims them; then
-	// each runs the job again.
-	listed, err := db.ChangedAfterApproval(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, weeks := range []ChangedWeeks{staleList{db, listed}, staleList{db, listed}, db, db} {
-		if err := NewNotifier(NotifierOptions{Weeks: weeks, Slack: api}).Run(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want := map[string][]string{
-		"DUDEV": {"Your approved week " + week.Label() + " changed in Toggl and needs approval again."},
-		"DUMGR": {
-			"Ada Lovelace's approved week " + week.Label() + " changed in Toggl.",
-			"Bob Builder's approved week " + week.Label() + " changed in Toggl.",
-		},
-	}
-	if len(api.posts) != len(want) {
-		t.Fatalf("DMs went to %v", api.posts)
-	}
-	for ch, texts := range want {
-		got := api.posts[ch]
-		if len(got) != len(texts) {
-			t.Fatalf("%s got %q, want %q", ch, got, texts)
-		}
-		for i := range texts {
-			if got[i] != texts[i] {
-				t.Errorf("%s DM %d: %q, want %q", ch, i, got[i], texts[i])
+	for _, withLedger := range []bool{true, false} {
+		t.Run(fmt.Sprintf("ledger=%v", withLedger), func(t *testing.T) {
+			t.Parallel()
+			db := storagetest.New(t)
+			ctx := context.Background()
+			dev := storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "1", Email: "ada@example.com",
+				First: "Ada", Last: "Lovelace", SlackUserID: "UDEV", SupervisorID: "2"})
+			storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "2", Email: "grace@example.com",
+				First: "Grace", Last: "Hopper", SlackUserID: "UMGR"})
+			// A person without Slack: only their approver hears.
+			noSlack := storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "3", Email: "bob@example.com",
+				First: "Bob", Last: "Builder", SupervisorID: "2"})
+			for _, id := range []int64{dev, noSlack} {
+				if _, err := storage.ApprovalRecord(ctx, db, storage.WeekApproval{EmployeeID: id, Week: week,
+					Status: storage.ApprovalChanged, DecidedBy: "UMGR"}); err != nil {
+					t.Fatal(err)
+				}
 			}
-		}
+			api := newFakeSlack()
+			var ledger NoticeLedger
+			if withLedger {
+				ledger = newFakeLedger()
+			}
+			// Two replicas list the same weeks before either claims them; then
+			// each runs the job again.
+			listed, err := db.ChangedAfterApproval(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, weeks := range []ChangedWeeks{staleList{db, listed}, staleList{db, listed}, db, db} {
+				if err := NewNotifier(NotifierOptions{Weeks: weeks, Slack: api, Ledger: ledger}).Run(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := map[string][]string{
+				"DUDEV": {"Your approved week " + week.Label() + " changed in Toggl and needs approval again."},
+				"DUMGR": {
+					"Ada Lovelace's approved week " + week.Label() + " changed in Toggl.",
+					"Bob Builder's approved week " + week.Label() + " changed in Toggl.",
+				},
+			}
+			if len(api.posts) != len(want) {
+				t.Fatalf("DMs went to %v", api.posts)
+			}
+			for ch, texts := range want {
+				got := api.posts[ch]
+				if len(got) != len(texts) {
+					t.Fatalf("%s got %q, want %q", ch, got, texts)
+				}
+				for i := range texts {
+					if got[i] != texts[i] {
+						t.Errorf("%s DM %d: %q, want %q", ch, i, got[i], texts[i])
+					}
+				}
+			}
+			if left, err := db.ChangedAfterApproval(ctx); err != nil || len(left) != 0 {
+				t.Fatalf("weeks left open: %v %v", left, err)
+			}
+		})
 	}
 }
 
@@ -164,8 +178,9 @@ func TestChangeNotices(t *testing.T) {
 	}
 }
 
-// A refused DM is logged, not retried: the week stays claimed.
-func TestChangeNoticesRefusedDMNotRetried(t *testing.T) {
+// A DM Slack refuses is sent again on the next run, to that person only;
+// the week is closed once everyone got theirs.
+func TestChangeNoticesRefusedDMSentOnNextRun(t *testing.T) {
 	t.Parallel()
 	db := storagetest.New(t)
 	ctx := context.Background()
@@ -177,7 +192,7 @@ func TestChangeNoticesRefusedDMNotRetried(t *testing.T) {
 	}
 	api := newFakeSlack()
 	api.refuse["UDEV"] = true
-	n := NewNotifier(NotifierOptions{Weeks: db, Slack: api})
+	n := NewNotifier(NotifierOptions{Weeks: db, Slack: api, Ledger: newFakeLedger()})
 	if err := n.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +200,38 @@ func TestChangeNoticesRefusedDMNotRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(left) != 0 || len(api.posts["DUMGR"]) != 1 {
-		t.Fatalf("left %v, posts %v", left, api.posts)
+	if len(left) != 1 || len(api.posts["DUDEV"]) != 0 || len(api.posts["DUMGR"]) != 1 {
+		t.Fatalf("after a refused DM: left %v, posts %v", left, api.posts)
+	}
+	// Slack takes DMs to Ada again: the next runs send hers, and only hers.
+	api.refuse["UDEV"] = false
+	for range 2 {
+		if err := n.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if left, err = db.ChangedAfterApproval(ctx); err != nil || len(left) != 0 {
+		t.Fatalf("week still open after every DM went out: %v %v", left, err)
+	}
+	if len(api.posts["DUDEV"]) != 1 || len(api.posts["DUMGR"]) != 1 {
+		t.Fatalf("posts %v, want one each", api.posts)
+	}
+}
+
+// A name reaches the notification text escaped: it cannot mention or link.
+func TestChangeNoticeTextEscaped(t *testing.T) {
+	t.Parallel()
+	cw := storage.ChangedWeek{EmployeeID: 1, EmployeeName: "<!here> <https://evil|click> & co", Week: week,
+		EmployeeSlackID: "UDEV", ApproverSlackID: "UMGR"}
+	notices := ChangeNotices(cw)
+	if len(notices) != 2 {
+		t.Fatalf("%d notices", len(notices))
+	}
+	want := "&lt;!here&gt; &lt;https://evil|click&gt; &amp; co's approved week " + week.Label() + " changed in Toggl."
+	if got := notices[1].Text; got != want {
+		t.Fatalf("approver text %q, want %q", got, want)
+	}
+	if js := blocksText(t, notices[1].Blocks); strings.Contains(js, "<!here>") || strings.Contains(js, "<https://evil") {
+		t.Fatalf("blocks carry the raw name: %s", js)
 	}
 }

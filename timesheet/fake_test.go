@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -108,4 +110,42 @@ func (f *fakeSlack) PostMessageContext(_ context.Context, channelID string, opti
 	defer f.mu.Unlock()
 	f.posts[channelID] = append(f.posts[channelID], values.Get("text"))
 	return channelID, "1.0", nil
+}
+
+// fakeLedger is an in-memory NoticeLedger with the semantics the storage
+// one must have: one claim at a time per notice, sent is final, released
+// is claimable again.
+type fakeLedger struct {
+	mu    sync.Mutex
+	state map[string]NoticeClaim // key → NoticeBusy (claimed) or NoticeSent
+}
+
+func newFakeLedger() *fakeLedger { return &fakeLedger{state: map[string]NoticeClaim{}} }
+
+func ledgerKey(cw storage.ChangedWeek, user string) string {
+	return fmt.Sprintf("%d/%s/%s/%s", cw.EmployeeID, cw.Week, cw.ChangedAt.UTC().Format(time.RFC3339Nano), user)
+}
+
+func (l *fakeLedger) ClaimChangeNotice(_ context.Context, cw storage.ChangedWeek, user string) (NoticeClaim, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st, ok := l.state[ledgerKey(cw, user)]; ok {
+		return st, nil
+	}
+	l.state[ledgerKey(cw, user)] = NoticeBusy
+	return NoticeClaimed, nil
+}
+
+func (l *fakeLedger) FinishChangeNotice(_ context.Context, cw storage.ChangedWeek, user string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.state[ledgerKey(cw, user)] = NoticeSent
+	return nil
+}
+
+func (l *fakeLedger) ReleaseChangeNotice(_ context.Context, cw storage.ChangedWeek, user string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.state, ledgerKey(cw, user))
+	return nil
 }

@@ -12,7 +12,8 @@ import (
 	"github.com/tallyhq/tally/storage"
 )
 
-// Notice is one DM to send: to whom, its notification text and blocks.
+// Notice is one DM to send: to whom, its notification text (escaped by
+// blocks.NotificationText) and blocks.
 type Notice struct {
 	SlackUserID string
 	Text        string
@@ -27,27 +28,58 @@ func ChangeNotices(cw storage.ChangedWeek) []Notice {
 	if cw.EmployeeSlackID != "" {
 		out = append(out, Notice{
 			SlackUserID: cw.EmployeeSlackID,
-			Text:        "Your approved week " + cw.Week.Label() + " changed in Toggl and needs approval again.",
+			Text:        blocks.NotificationText("Your approved week " + cw.Week.Label() + " changed in Toggl and needs approval again."),
 			Blocks:      blocks.ChangedAfterApprovalDM(cw.EmployeeName, cw.EmployeeID, cw.Week, false),
 		})
 	}
 	if cw.ApproverSlackID != "" {
 		out = append(out, Notice{
 			SlackUserID: cw.ApproverSlackID,
-			Text:        cw.EmployeeName + "'s approved week " + cw.Week.Label() + " changed in Toggl.",
+			Text:        blocks.NotificationText(cw.EmployeeName + "'s approved week " + cw.Week.Label() + " changed in Toggl."),
 			Blocks:      blocks.ChangedAfterApprovalDM(cw.EmployeeName, cw.EmployeeID, cw.Week, true),
 		})
 	}
 	return out
 }
 
-// ChangedWeeks lists approved weeks that changed and claims telling their
+// ChangedWeeks lists approved weeks that changed and closes telling their
 // people (review.Service).
 type ChangedWeeks interface {
 	ChangedAfterApproval(ctx context.Context) ([]storage.ChangedWeek, error)
-	// MarkChangeNotified claims the notices of one week; false when another
-	// run (or replica) already did.
+	// MarkChangeNotified closes the notices of one week (it is no longer
+	// listed); false when another run (or replica) already did.
 	MarkChangeNotified(ctx context.Context, employeeID int64, week model.Week) (bool, error)
+}
+
+// NoticeClaim is what claiming one notice found.
+type NoticeClaim int
+
+// The outcomes of NoticeLedger.ClaimChangeNotice.
+const (
+	// NoticeClaimed: the caller sends the notice now, then finishes or
+	// releases the claim.
+	NoticeClaimed NoticeClaim = iota
+	// NoticeSent: it reached its recipient already; never send it again.
+	NoticeSent
+	// NoticeBusy: another run holds a live claim on it.
+	NoticeBusy
+)
+
+// NoticeLedger remembers, per recipient, which change notices reached
+// Slack, so a notice Slack refused goes out on a later run while one that
+// arrived is never sent twice. A notice is one change of one week (the row
+// as ChangedWeek.ChangedAt left it: a later change is a new notice) to one
+// Slack user.
+type NoticeLedger interface {
+	// ClaimChangeNotice claims sending the notice; exactly one caller
+	// across replicas gets NoticeClaimed. A claim neither finished nor
+	// released within a lease (its holder died) may be claimed again.
+	ClaimChangeNotice(ctx context.Context, cw storage.ChangedWeek, slackUserID string) (NoticeClaim, error)
+	// FinishChangeNotice records that the notice reached Slack.
+	FinishChangeNotice(ctx context.Context, cw storage.ChangedWeek, slackUserID string) error
+	// ReleaseChangeNotice gives a claim back after Slack refused the DM, so
+	// a later run sends it again.
+	ReleaseChangeNotice(ctx context.Context, cw storage.ChangedWeek, slackUserID string) error
 }
 
 // Messenger is the part of the Slack Web API the notices use.
@@ -61,15 +93,20 @@ type NotifierOptions struct {
 	// Weeks and Slack are required.
 	Weeks ChangedWeeks
 	Slack Messenger
+	// Ledger records which notices reached whom. Without it a week is
+	// closed before its DMs go out (two replicas never both send them) and
+	// a DM Slack refuses is logged, not sent again.
+	Ledger NoticeLedger
 	// Logger defaults to a no-op logger.
 	Logger *zap.Logger
 }
 
 // Notifier sends the changed-after-approval notices.
 type Notifier struct {
-	weeks ChangedWeeks
-	api   Messenger
-	log   *zap.Logger
+	weeks  ChangedWeeks
+	api    Messenger
+	ledger NoticeLedger
+	log    *zap.Logger
 }
 
 // NewNotifier builds a Notifier.
@@ -77,41 +114,97 @@ func NewNotifier(opts NotifierOptions) *Notifier {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	return &Notifier{weeks: opts.Weeks, api: opts.Slack, log: opts.Logger.Named("notices")}
+	return &Notifier{weeks: opts.Weeks, api: opts.Slack, ledger: opts.Ledger, log: opts.Logger.Named("notices")}
 }
 
 // Run tells the person and their approver, once, about every approved week
-// that changed in Toggl (the approvals.notify job). A week is claimed before
-// its DMs go out, so two replicas never both send them; a DM Slack refuses
-// is logged, not retried.
+// that changed in Toggl (the approvals.notify job). With a Ledger each
+// notice is claimed before it goes out and finished once Slack took it; a
+// notice Slack refused is released and the week stays listed, so the next
+// run sends it again, and only it. A week is closed when every notice of it
+// reached its recipient.
 func (n *Notifier) Run(ctx context.Context) error {
 	weeks, err := n.weeks.ChangedAfterApproval(ctx)
 	if err != nil {
 		return fmt.Errorf("changed weeks: %w", err)
 	}
 	for _, cw := range weeks {
-		claimed, err := n.weeks.MarkChangeNotified(ctx, cw.EmployeeID, cw.Week)
+		if n.ledger == nil {
+			err = n.closeThenSend(ctx, cw)
+		} else {
+			err = n.sendThenClose(ctx, cw)
+		}
 		if err != nil {
-			return fmt.Errorf("claim notices of %d week %s: %w", cw.EmployeeID, cw.Week, err)
-		}
-		if !claimed {
-			continue
-		}
-		for _, msg := range ChangeNotices(cw) {
-			n.send(ctx, msg)
+			return err
 		}
 	}
 	return nil
 }
 
-// send posts a notice to a person's DM with tally, logging failures.
-func (n *Notifier) send(ctx context.Context, msg Notice) {
+// closeThenSend is the run without a ledger: close the week, then send.
+func (n *Notifier) closeThenSend(ctx context.Context, cw storage.ChangedWeek) error {
+	claimed, err := n.weeks.MarkChangeNotified(ctx, cw.EmployeeID, cw.Week)
+	if err != nil {
+		return fmt.Errorf("claim notices of %d week %s: %w", cw.EmployeeID, cw.Week, err)
+	}
+	if !claimed {
+		return nil
+	}
+	for _, msg := range ChangeNotices(cw) {
+		_ = n.send(ctx, msg)
+	}
+	return nil
+}
+
+// sendThenClose sends each notice of the week not sent yet, under its
+// claim, and closes the week when all of them reached Slack.
+func (n *Notifier) sendThenClose(ctx context.Context, cw storage.ChangedWeek) error {
+	done := true
+	for _, msg := range ChangeNotices(cw) {
+		claim, err := n.ledger.ClaimChangeNotice(ctx, cw, msg.SlackUserID)
+		if err != nil {
+			return fmt.Errorf("claim notice of %d week %s: %w", cw.EmployeeID, cw.Week, err)
+		}
+		switch claim {
+		case NoticeSent:
+			continue
+		case NoticeBusy:
+			done = false
+			continue
+		}
+		if err := n.send(ctx, msg); err != nil {
+			done = false
+			// The release must happen even when the run is being cancelled:
+			// a held claim would block the retry for a whole lease.
+			if err := n.ledger.ReleaseChangeNotice(context.WithoutCancel(ctx), cw, msg.SlackUserID); err != nil {
+				return fmt.Errorf("release notice of %d week %s: %w", cw.EmployeeID, cw.Week, err)
+			}
+			continue
+		}
+		if err := n.ledger.FinishChangeNotice(context.WithoutCancel(ctx), cw, msg.SlackUserID); err != nil {
+			return fmt.Errorf("finish notice of %d week %s: %w", cw.EmployeeID, cw.Week, err)
+		}
+	}
+	if !done {
+		return nil
+	}
+	if _, err := n.weeks.MarkChangeNotified(ctx, cw.EmployeeID, cw.Week); err != nil {
+		return fmt.Errorf("close notices of %d week %s: %w", cw.EmployeeID, cw.Week, err)
+	}
+	return nil
+}
+
+// send posts a notice to a person's DM with tally; a failure is logged and
+// returned.
+func (n *Notifier) send(ctx context.Context, msg Notice) error {
 	ch, _, _, err := n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{msg.SlackUserID}})
 	if err != nil {
 		n.log.Warn("open dm", zap.String("user", msg.SlackUserID), zap.Error(err))
-		return
+		return fmt.Errorf("open dm with %s: %w", msg.SlackUserID, err)
 	}
 	if _, _, err := n.api.PostMessageContext(ctx, ch.ID, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
 		n.log.Warn("post dm", zap.String("user", msg.SlackUserID), zap.Error(err))
+		return fmt.Errorf("post dm to %s: %w", msg.SlackUserID, err)
 	}
+	return nil
 }

@@ -14,8 +14,10 @@ import (
 )
 
 // RowQuerier stands in for Postgres where a test must not need one (fuzz
-// targets): every QueryRow is counted and answers one int64 column with
-// ID, as a fresh INSERT … RETURNING id would; Exec, Query and CopyFrom fail.
+// targets): every QueryRow is counted and answers ID, as a fresh
+// INSERT … RETURNING id would (followed by false for a second bool column,
+// as storage.InsertInbox's "duplicate" of a new row); Exec, Query and
+// CopyFrom fail.
 type RowQuerier struct {
 	// ID is what QueryRow's row scans into a single *int64 (default 0).
 	ID int64
@@ -62,13 +64,22 @@ func (q *RowQuerier) CopyFrom(context.Context, pgx.Identifier, []string, pgx.Cop
 type idRow struct{ id int64 }
 
 func (r idRow) Scan(dest ...any) error {
-	if len(dest) == 1 {
-		if p, ok := dest[0].(*int64); ok {
-			*p = r.id
-			return nil
-		}
+	if len(dest) == 0 || len(dest) > 2 {
+		return errors.New("storagetest.RowQuerier: the row holds an int64 and an optional bool")
 	}
-	return errors.New("storagetest.RowQuerier: the row holds one int64")
+	p, ok := dest[0].(*int64)
+	if !ok {
+		return errors.New("storagetest.RowQuerier: the first column is an int64")
+	}
+	*p = r.id
+	if len(dest) == 2 {
+		b, ok := dest[1].(*bool)
+		if !ok {
+			return errors.New("storagetest.RowQuerier: the second column is a bool")
+		}
+		*b = false
+	}
+	return nil
 }
 
 // SwitchQuerier sends every call to Dead while Down is set and to Live
