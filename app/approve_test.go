@@ -170,11 +170,16 @@ func TestHRHomeAndSelfApproval(t *testing.T) {
 	}
 }
 
+// sandboxAppID is the app id the Slack fake gives tally by default: a forged
+// click must come from this workspace and app, or the bot ignores it before
+// any handler runs.
+const sandboxAppID = "A0SANDBOX"
+
 // forgedApprove is an Approve click crafted by hand, as a tampered client
 // could send it.
 func forgedApprove(user, value string) map[string]any {
 	return map[string]any{
-		"type": "block_actions", "user": map[string]any{"id": user, "username": user, "team_id": "T0SANDBOX"},
+		"type": "block_actions", "api_app_id": sandboxAppID, "user": map[string]any{"id": user, "username": user, "team_id": "T0SANDBOX"},
 		"team": map[string]any{"id": "T0SANDBOX"}, "container": map[string]any{"type": "view", "view_id": "V1"},
 		"view": map[string]any{"id": "V1", "type": "home", "private_metadata": ""}, "trigger_id": "1.x",
 		"actions": []any{map[string]any{"action_id": blocks.ActionApproveWeek, "block_id": "b", "type": "button", "value": value, "action_ts": "1.1"}},

@@ -88,7 +88,7 @@ func TestConfirmButtonTamperedStaleAndDoubleClicks(t *testing.T) {
 
 	// Bob clicks Ada's entry with a forged value: refused, audited, nothing else.
 	forged := map[string]any{
-		"type": "block_actions", "user": map[string]any{"id": "U2", "username": "bob", "team_id": "T0SANDBOX"},
+		"type": "block_actions", "api_app_id": sandboxAppID, "user": map[string]any{"id": "U2", "username": "bob", "team_id": "T0SANDBOX"},
 		"team":       map[string]any{"id": "T0SANDBOX"},
 		"container":  map[string]any{"type": "message", "message_ts": "1.000001", "channel_id": "D2", "is_ephemeral": true},
 		"trigger_id": "1.forged",

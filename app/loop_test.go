@@ -78,8 +78,13 @@ func TestWholeLoopThroughRun(t *testing.T) {
 	if _, err := h.slack.BlockAction(ctx, "U1", sandbox.BlockActionSpec{ActionID: blocks.ActionAssignProject, SelectedOption: blocks.ProjectValue(loose, 77), ChannelID: m.Channel, MessageTS: m.TS}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.slack.BlockAction(ctx, "U1", sandbox.BlockActionSpec{ActionID: blocks.ActionConfirmEntry, Value: blocks.EntryValue(loose, entryHash(t, h, loose)), ChannelID: m.Channel, MessageTS: m.TS}); err != nil {
+	// Confirm all: the picked entry is the only one left (the write
+	// happens before the ack).
+	if _, err := h.slack.SlashCommand(ctx, "U1", "/confirm-all", ""); err != nil {
 		t.Fatalf("confirm the picked entry: %v", err)
+	}
+	if n := h.count(`SELECT count(*) FROM confirmations WHERE entry_id = $1 AND voided_at IS NULL`, loose); n != 1 {
+		t.Fatal("the picked entry was not confirmed")
 	}
 	if _, err := h.app.SyncFull(ctx); err != nil {
 		t.Fatal(err)

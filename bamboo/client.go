@@ -17,7 +17,6 @@ import (
 	"go.uber.org/zap"
 )
 
-
 // ClientOptions tune a Client. The zero value is production-ready.
 type ClientOptions struct {
 	HTTPClient *http.Client  // default: one with Timeout

@@ -117,14 +117,63 @@ func TestValues(t *testing.T) {
 		{"week garbage", func() error { _, err := ParseWeekValue("next week"); return err }},
 		{"id zero", func() error { _, err := ParseIDValue("0"); return err }},
 		{"page negative", func() error { _, err := ParsePageValue("-1"); return err }},
+		{"page beyond any team", func() error { _, err := ParsePageValue("10001"); return err }},
+		{"entry hash not hex", func() error { _, _, err := ParseEntryValue("1:<!here>"); return err }},
+		{"entry hash upper case", func() error { _, _, err := ParseEntryValue("1:ABC"); return err }},
+		{"entry hash too long", func() error { _, _, err := ParseEntryValue("1:" + strings.Repeat("a", 65)); return err }},
+		{"week with spaces", func() error { _, err := ParseWeekValue(" 2026-11-23"); return err }},
+		{"scope unknown", func() error { _, err := ParseScopeValue("everyone"); return err }},
+		{"scope empty", func() error { _, err := ParseScopeValue(""); return err }},
+		{"huge value", func() error { _, _, err := ParsePersonWeekValue(strings.Repeat("1", 1<<20)); return err }},
 	}
 	for _, b := range bad {
-		if b.fn() == nil {
+		err := b.fn()
+		if err == nil {
 			t.Errorf("%s: accepted", b.name)
+			continue
 		}
+		// The error quotes the value, capped: it is logged.
+		if len(err.Error()) > 2*MaxClip+200 {
+			t.Errorf("%s: error of %d bytes", b.name, len(err.Error()))
+		}
+	}
+	for _, v := range []Scope{ScopeDirect, ScopeSubtree} {
+		if got, err := ParseScopeValue(string(v)); err != nil || got != v {
+			t.Errorf("scope %q: %q %v", v, got, err)
+		}
+	}
+	if _, hash, err := ParseEntryValue(EntryValue(1, model.ContentHash(testWeek.Start, 60, 1, 0, "x", true))); err != nil || len(hash) != 32 {
+		t.Errorf("tally's own hash refused: %q %v", hash, err)
 	}
 	if n, err := ParsePageValue("3"); err != nil || n != 3 {
 		t.Errorf("page 3: %d %v", n, err)
+	}
+}
+
+func TestNotificationText(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"Your week was sent back: <!here> <https://evil|click>", "Your week was sent back: &lt;!here&gt; &lt;https://evil|click&gt;"},
+		{"R&D <@U123>", "R&amp;D &lt;@U123&gt;"},
+		{"*bold* _kept_", "*bold* _kept_"},
+	}
+	for _, tc := range cases {
+		if got := NotificationText(tc.in); got != tc.want {
+			t.Errorf("NotificationText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	long := NotificationText(strings.Repeat("<", 1<<20))
+	if textLen(long) > MaxNotificationText || !strings.HasSuffix(long, ellipsis) || strings.Contains(long, "&l…") {
+		t.Errorf("long text: %d chars, ends %q", textLen(long), long[len(long)-8:])
+	}
+}
+
+func TestClip(t *testing.T) {
+	if got := Clip("short"); got != "short" {
+		t.Errorf("Clip(short) = %q", got)
+	}
+	got := Clip(strings.Repeat("é", 1<<20))
+	if textLen(got) != MaxClip || !strings.HasSuffix(got, ellipsis) {
+		t.Errorf("Clip of 1 MB: %d chars", textLen(got))
 	}
 }
 
