@@ -20,7 +20,7 @@ var notificationReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "
 // and the text is cut to MaxNotificationText. Every top-level text tally
 // sends is built by this one function, exactly once.
 func NotificationText(s string) string {
-	return s
+	return Truncate(notificationReplacer.Replace(prefix(s, MaxNotificationText)), MaxNotificationText)
 }
 
 // MaxClip is how much of an untrusted value Clip keeps.

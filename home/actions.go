@@ -139,6 +139,9 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 		if cb.Container.Type != "view" {
 			week = current.Prev()
 		}
+		if err := timesheet.ActWindow(a.pub.opts.Now()).Check(week); err != nil {
+			return a.tell(user, err), true, err
+		}
 		err = a.nudger.Nudge(ctx, user, empID, week)
 		if err != nil {
 			return a.tell(user, err), true, err

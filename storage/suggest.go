@@ -52,6 +52,10 @@ const (
 	// such suggestions were right only half of the time
 	// (BenchmarkSuggestAccuracy).
 	SuggestMinShare = 0.8
+	// SuggestNeighbourHabitShare is the share of the person's allocated
+	// entries a lone neighbour's project needs when the person never used
+	// it for the description.
+	SuggestNeighbourHabitShare = 0.25
 )
 
 // Suggestion is the project tally suggests for one unallocated entry.
@@ -125,7 +129,7 @@ func (db *DB) SuggestProjects(ctx context.Context, employeeIDs []int64, week mod
 	}
 	from := week.Start.AddDate(0, 0, -7*SuggestHistoryWeeks)
 	rows, err := db.pool.Query(ctx, suggestSQL, employeeIDs, week.Start, week.End(), from,
-		SuggestMinSupport, SuggestMinShare)
+		SuggestMinSupport, SuggestMinShare, SuggestNeighbourHabitShare)
 	if err != nil {
 		return nil, fmt.Errorf("suggest projects: %w", err)
 	}

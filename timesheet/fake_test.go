@@ -116,36 +116,36 @@ func (f *fakeSlack) PostMessageContext(_ context.Context, channelID string, opti
 // one must have: one claim at a time per notice, sent is final, released
 // is claimable again.
 type fakeLedger struct {
-	mu    sync.Mutex
-	state map[string]NoticeClaim // key → NoticeBusy (claimed) or NoticeSent
+	mu   sync.Mutex
+	sent map[string]bool // key → false while claimed, true once sent
 }
 
-func newFakeLedger() *fakeLedger { return &fakeLedger{state: map[string]NoticeClaim{}} }
+func newFakeLedger() *fakeLedger { return &fakeLedger{sent: map[string]bool{}} }
 
 func ledgerKey(cw storage.ChangedWeek, user string) string {
 	return fmt.Sprintf("%d/%s/%s/%s", cw.EmployeeID, cw.Week, cw.ChangedAt.UTC().Format(time.RFC3339Nano), user)
 }
 
-func (l *fakeLedger) ClaimChangeNotice(_ context.Context, cw storage.ChangedWeek, user string) (NoticeClaim, error) {
+func (l *fakeLedger) ClaimChangeNotice(_ context.Context, cw storage.ChangedWeek, user string) (bool, bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if st, ok := l.state[ledgerKey(cw, user)]; ok {
-		return st, nil
+	if sent, ok := l.sent[ledgerKey(cw, user)]; ok {
+		return false, sent, nil
 	}
-	l.state[ledgerKey(cw, user)] = NoticeBusy
-	return NoticeClaimed, nil
+	l.sent[ledgerKey(cw, user)] = false
+	return true, false, nil
 }
 
 func (l *fakeLedger) FinishChangeNotice(_ context.Context, cw storage.ChangedWeek, user string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.state[ledgerKey(cw, user)] = NoticeSent
+	l.sent[ledgerKey(cw, user)] = true
 	return nil
 }
 
 func (l *fakeLedger) ReleaseChangeNotice(_ context.Context, cw storage.ChangedWeek, user string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.state, ledgerKey(cw, user))
+	delete(l.sent, ledgerKey(cw, user))
 	return nil
 }

@@ -51,30 +51,19 @@ type ChangedWeeks interface {
 	MarkChangeNotified(ctx context.Context, employeeID int64, week model.Week) (bool, error)
 }
 
-// NoticeClaim is what claiming one notice found.
-type NoticeClaim int
-
-// The outcomes of NoticeLedger.ClaimChangeNotice.
-const (
-	// NoticeClaimed: the caller sends the notice now, then finishes or
-	// releases the claim.
-	NoticeClaimed NoticeClaim = iota
-	// NoticeSent: it reached its recipient already; never send it again.
-	NoticeSent
-	// NoticeBusy: another run holds a live claim on it.
-	NoticeBusy
-)
-
 // NoticeLedger remembers, per recipient, which change notices reached
 // Slack, so a notice Slack refused goes out on a later run while one that
 // arrived is never sent twice. A notice is one change of one week (the row
 // as ChangedWeek.ChangedAt left it: a later change is a new notice) to one
 // Slack user.
 type NoticeLedger interface {
-	// ClaimChangeNotice claims sending the notice; exactly one caller
-	// across replicas gets NoticeClaimed. A claim neither finished nor
-	// released within a lease (its holder died) may be claimed again.
-	ClaimChangeNotice(ctx context.Context, cw storage.ChangedWeek, slackUserID string) (NoticeClaim, error)
+	// ClaimChangeNotice claims sending the notice: claimed is true for
+	// exactly one caller across replicas, who sends it now and then
+	// finishes or releases the claim; otherwise sent says whether it
+	// reached its recipient already (never send it again) or another run
+	// holds a live claim on it. A claim neither finished nor released
+	// within a lease (its holder died) may be claimed again.
+	ClaimChangeNotice(ctx context.Context, cw storage.ChangedWeek, slackUserID string) (claimed, sent bool, err error)
 	// FinishChangeNotice records that the notice reached Slack.
 	FinishChangeNotice(ctx context.Context, cw storage.ChangedWeek, slackUserID string) error
 	// ReleaseChangeNotice gives a claim back after Slack refused the DM, so
@@ -161,15 +150,13 @@ func (n *Notifier) closeThenSend(ctx context.Context, cw storage.ChangedWeek) er
 func (n *Notifier) sendThenClose(ctx context.Context, cw storage.ChangedWeek) error {
 	done := true
 	for _, msg := range ChangeNotices(cw) {
-		claim, err := n.ledger.ClaimChangeNotice(ctx, cw, msg.SlackUserID)
+		claimed, sent, err := n.ledger.ClaimChangeNotice(ctx, cw, msg.SlackUserID)
 		if err != nil {
 			return fmt.Errorf("claim notice of %d week %s: %w", cw.EmployeeID, cw.Week, err)
 		}
-		switch claim {
-		case NoticeSent:
-			continue
-		case NoticeBusy:
-			done = false
+		if !claimed {
+			// Sent: nothing to do. Busy: the other run closes the week.
+			done = done && sent
 			continue
 		}
 		if err := n.send(ctx, msg); err != nil {
