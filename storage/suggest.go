@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -55,7 +56,7 @@ const (
 	// SuggestNeighbourHabitShare is the share of the person's allocated
 	// entries a lone neighbour's project needs when the person never used
 	// it for the description.
-	SuggestNeighbourHabitShare = 0.25
+	SuggestNeighbourHabitShare = 0.4
 )
 
 // Suggestion is the project tally suggests for one unallocated entry.
@@ -99,9 +100,11 @@ func (s Suggestion) Why() string {
 // is in the map with no project (Offered false). Entries whose project pick
 // is already on its way to Toggl are left out. It never allocates anything.
 //
-// One statement computes the whole week of any number of people. Evidence
-// is the allocated, live entries of the SuggestHistoryWeeks weeks before the
-// week and of the week itself. Only active projects are suggested; uses of
+// Three set-based statements read the whole week of any number of people
+// (its unallocated entries with their neighbours, the history counted per
+// person, description and project, and the active projects); the rules are
+// then applied in memory. Evidence is the allocated, live entries of the
+// SuggestHistoryWeeks weeks before the week and of the week itself. Only active projects are suggested; uses of
 // archived or unknown projects still count in the shares, so they make a
 // suggestion less likely, never a different one. The first rule that holds
 // wins:
@@ -113,12 +116,15 @@ func (s Suggestion) Why() string {
 //     letters only, ticket keys like "CHK-12" dropped);
 //  3. neighbours: the nearest allocated entries before and after it on that
 //     day are on the same project;
-//  4. neighbour: only one side has an allocated entry that day (when both
-//     do and they differ, neither is suggested);
-//  5. habit: the person's most used project, with SuggestMinSupport uses
-//     and SuggestMinHabitShare of their allocated entries;
+//  4. neighbour: only one side has an allocated entry that day, and the
+//     person used its project for these words before or spends at least
+//     SuggestNeighbourHabitShare of their allocated entries on it (when
+//     both sides have one and they differ, neither is suggested);
+//  5. habit: no allocated entry that day, and the person's most used
+//     project has SuggestMinSupport uses and SuggestMinShare of them;
 //  6. team: the project the person's team (same supervisor) used most for
-//     the description's words, with the support and share of rule 1.
+//     the description's words, with the support and share of rule 1, when
+//     no allocated entry that day is on another project.
 //
 // Otherwise there is no suggestion: tally never guesses without evidence.
 // docs/allocation.md explains the rules and how they were measured.
@@ -128,28 +134,87 @@ func (db *DB) SuggestProjects(ctx context.Context, employeeIDs []int64, week mod
 		return out, nil
 	}
 	from := week.Start.AddDate(0, 0, -7*SuggestHistoryWeeks)
-	rows, err := db.pool.Query(ctx, suggestSQL, employeeIDs, week.Start, week.End(), from,
-		SuggestMinSupport, SuggestMinShare, SuggestNeighbourHabitShare)
-	if err != nil {
+	// The three statements are independent: run them side by side.
+	var (
+		targets  []suggestTarget
+		hist     *suggestHistory
+		projects map[int64]suggestProject
+		errs     [3]error
+		wg       sync.WaitGroup
+	)
+	wg.Add(3)
+	go func() { defer wg.Done(); targets, errs[0] = db.suggestTargets(ctx, employeeIDs, week) }()
+	go func() { defer wg.Done(); hist, errs[1] = db.suggestHistory(ctx, employeeIDs, from, week.End()) }()
+	go func() { defer wg.Done(); projects, errs[2] = db.suggestActiveProjects(ctx) }()
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
 		return nil, fmt.Errorf("suggest projects: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var s Suggestion
-		var project *int64
-		var reason string
-		if err := rows.Scan(&s.EntryID, &project, &reason, &s.Support, &s.ProjectName, &s.ClientName); err != nil {
-			return nil, fmt.Errorf("suggest projects: %w", err)
+	for _, t := range targets {
+		s := hist.decide(t, projects)
+		s.EntryID = t.id
+		if p, ok := projects[s.ProjectID]; ok {
+			s.ProjectName, s.ClientName = p.name, p.client
 		}
-		if project != nil {
-			s.ProjectID, s.Reason = *project, SuggestReason(reason)
-		}
-		out[s.EntryID] = s
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("suggest projects: %w", err)
+		out[t.id] = s
 	}
 	return out, nil
+}
+
+func (db *DB) suggestTargets(ctx context.Context, employeeIDs []int64, week model.Week) ([]suggestTarget, error) {
+	rows, err := db.pool.Query(ctx, suggestTargetsSQL, employeeIDs, week.Start, week.End())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []suggestTarget
+	for rows.Next() {
+		var t suggestTarget
+		if err := rows.Scan(&t.id, &t.employee, &t.team, &t.description, &t.before, &t.after); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) suggestHistory(ctx context.Context, employeeIDs []int64, from, to time.Time) (*suggestHistory, error) {
+	rows, err := db.pool.Query(ctx, suggestHistorySQL, employeeIDs, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	h := newSuggestHistory()
+	for rows.Next() {
+		var (
+			employee, project int64
+			team, description string
+			n                 int
+		)
+		if err := rows.Scan(&employee, &team, &description, &project, &n); err != nil {
+			return nil, err
+		}
+		h.add(employee, team, description, project, n)
+	}
+	return h, rows.Err()
+}
+
+func (db *DB) suggestActiveProjects(ctx context.Context) (map[int64]suggestProject, error) {
+	rows, err := db.pool.Query(ctx, suggestProjectsSQL)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]suggestProject)
+	for rows.Next() {
+		var id int64
+		var p suggestProject
+		if err := rows.Scan(&id, &p.name, &p.client); err != nil {
+			return nil, err
+		}
+		out[id] = p
+	}
+	return out, rows.Err()
 }
 
 // SuggestionFor returns the suggestion for one entry of the employee (the

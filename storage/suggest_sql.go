@@ -2,7 +2,7 @@ package storage
 
 // suggestTargetsSQL lists the unallocated live entries of the people $1 in
 // the days $2–$3 whose project pick is not on its way to Toggl, each with
-// the projects of the nearest allocated entries before and after it that
+// their team (supervisor) and the projects of the nearest allocated entries before and after it that
 // day (0: none). One pass in time order per person and day: day holds the
 // day's allocated projects in order and nb how many of them started up to
 // the entry, so day[nb] is the one before and day[nb+1] the one after.
@@ -17,8 +17,10 @@ WITH week AS (
         AND te.deleted_at IS NULL
     WINDOW w AS (PARTITION BY te.employee_id, te.local_date ORDER BY te.start_at, te.id)
 )
-SELECT w.id, w.employee_id, w.description, coalesce(w.day[w.nb], 0), coalesce(w.day[w.nb + 1], 0)
+SELECT w.id, w.employee_id, e.supervisor_bamboo_id, w.description,
+    coalesce(w.day[w.nb], 0), coalesce(w.day[w.nb + 1], 0)
 FROM week w
+JOIN employees e ON e.id = w.employee_id
 WHERE w.project_id IS NULL
     AND NOT EXISTS (SELECT 1 FROM toggl_outbox o
         WHERE o.entry_id = w.id AND o.op = 'set_project' AND o.status = 'pending')`
