@@ -176,6 +176,7 @@ func New(ctx context.Context, cfg config.Config, log *zap.Logger, opts ...Option
 		Registerer:   a.reg,
 		Commands:     a.cmds,
 		Interactions: a.cmds,
+		Suggestions:  a.cmds,
 		Home:         a.home,
 	})
 	if _, err := a.bot.CheckAuth(ctx); err != nil {

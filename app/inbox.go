@@ -43,12 +43,17 @@ func (s *drainSignal) begin() (end func()) {
 	return func() { close(cur) }
 }
 
+// ticket returns the channel closed when the next drain to start ends.
+func (s *drainSignal) ticket() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.next
+}
+
 // await wakes the loop and waits until a drain that started after the call
 // has ended.
 func (s *drainSignal) await(ctx context.Context) error {
-	s.mu.Lock()
-	ch := s.next
-	s.mu.Unlock()
+	ch := s.ticket()
 	s.wake()
 	select {
 	case <-ch:
@@ -60,19 +65,15 @@ func (s *drainSignal) await(ctx context.Context) error {
 	}
 }
 
-// runInbox drains the BambooHR inbox every interval, and at once when a
-// delivery is stored, until ctx ends. Database errors are logged and
-// retried at the next tick.
-func (a *App) runInbox(ctx context.Context, every time.Duration) {
-	s := a.workers.inbox
+// run calls drain every interval, and at once when woken, until ctx
+// ends, telling the waiters after each call.
+func (s *drainSignal) run(ctx context.Context, every time.Duration, drain func(context.Context)) {
 	defer close(s.stopped)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		end := s.begin()
-		if _, err := a.workers.processor.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("inbox drain failed", zap.Error(err))
-		}
+		drain(ctx)
 		end()
 		select {
 		case <-ctx.Done():
@@ -81,4 +82,15 @@ func (a *App) runInbox(ctx context.Context, every time.Duration) {
 		case <-s.wakec:
 		}
 	}
+}
+
+// runInbox drains the BambooHR inbox every interval, and at once when a
+// delivery is stored, until ctx ends. Database errors are logged and
+// retried at the next tick.
+func (a *App) runInbox(ctx context.Context, every time.Duration) {
+	a.workers.inbox.run(ctx, every, func(ctx context.Context) {
+		if _, err := a.workers.processor.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("inbox drain failed", zap.Error(err))
+		}
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tallyhq/tally/cache"
 	"github.com/tallyhq/tally/config"
 	"github.com/tallyhq/tally/export"
+	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/remind"
 	"github.com/tallyhq/tally/roster"
 	"github.com/tallyhq/tally/storage"
@@ -49,12 +50,18 @@ func Migrate(ctx context.Context, cfg config.Config) (res storage.MigrationResul
 type SyncRequest struct {
 	From, To time.Time
 	Full     bool
-	Progress func(tsync.Progress) // optional: called after every page
+	Progress func(SyncProgress) // optional: called after every page
 }
+
+// SyncProgress is what a running sync reports after every page.
+type SyncProgress = tsync.Progress
+
+// SyncResult is how a sync run went.
+type SyncResult = tsync.Result
 
 // Sync runs one Toggl sync. The result is returned even when the run
 // failed, so its row can be reported.
-func Sync(ctx context.Context, cfg config.Config, log *zap.Logger, req SyncRequest) (res tsync.Result, err error) {
+func Sync(ctx context.Context, cfg config.Config, log *zap.Logger, req SyncRequest) (res SyncResult, err error) {
 	client, err := newTogglClient(cfg, log)
 	if err != nil {
 		return tsync.Result{}, err
@@ -123,20 +130,51 @@ func RosterProblems(ctx context.Context, cfg config.Config) (ps []storage.Roster
 	return ps, err
 }
 
+// RemindRequest is one `tally remind`: the weekly reminders of a week.
+type RemindRequest struct {
+	Week     model.Week
+	Only     string               // just the employee with this work email; "" for everyone
+	Progress func(RemindProgress) // optional: called as people are handled
+}
+
+// RemindProgress is how far a reminder run is.
+type RemindProgress = remind.Progress
+
+// RemindPlanItem is one person in a reminder plan: who, when, what and why.
+type RemindPlanItem = remind.PlanItem
+
+// RemindResult counts what a reminder run did.
+type RemindResult = remind.Result
+
+// RemindAction is what a reminder plan does for a person.
+type RemindAction = remind.Action
+
+// The actions of a reminder plan.
+const (
+	RemindSend = remind.ActionSend // a DM is due
+	RemindSkip = remind.ActionSkip // no DM needed (the reason says why)
+	RemindDone = remind.ActionDone // already handled this week
+)
+
+func (r RemindRequest) engineRequest() remind.Request {
+	w := r.Week
+	return remind.Request{Kind: remind.Weekly, Week: &w, Only: r.Only, Progress: r.Progress}
+}
+
 // RemindPlan says who a reminder run would remind and why, sending nothing
 // (tally remind --dry-run).
-func RemindPlan(ctx context.Context, cfg config.Config, log *zap.Logger, req remind.Request) (plan []remind.PlanItem, err error) {
+func RemindPlan(ctx context.Context, cfg config.Config, log *zap.Logger, req RemindRequest) (plan []RemindPlanItem, err error) {
 	err = withRemindEngine(ctx, cfg, log, func(e *remind.Engine) error {
-		plan, err = e.Plan(ctx, req)
+		plan, err = e.Plan(ctx, req.engineRequest())
 		return err
 	})
 	return plan, err
 }
 
-// Remind sends the reminders of req now (tally remind).
-func Remind(ctx context.Context, cfg config.Config, log *zap.Logger, req remind.Request) (res remind.Result, err error) {
+// Remind sends the weekly reminders of req now (tally remind).
+func Remind(ctx context.Context, cfg config.Config, log *zap.Logger, req RemindRequest) (res RemindResult, err error) {
 	err = withRemindEngine(ctx, cfg, log, func(e *remind.Engine) error {
-		res, err = e.Run(ctx, req)
+		res, err = e.Run(ctx, req.engineRequest())
 		return err
 	})
 	return res, err

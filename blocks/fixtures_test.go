@@ -13,10 +13,10 @@ var (
 	testZone = time.FixedZone("CET", 3600)
 )
 
-func testProjects() (recent, other []Project) {
-	recent = []Project{{ID: 11, Name: "Checkout revamp", Client: "Acme"}, {ID: 12, Name: "Internal", Client: ""}}
-	other = []Project{{ID: 11, Name: "Checkout revamp", Client: "Acme"}, {ID: 13, Name: "Mobile app", Client: "Globex"}}
-	return recent, other
+// testSuggestion is the suggestion of the fixtures' unallocated entries.
+func testSuggestion() Suggestion {
+	return Suggestion{Project: Project{ID: 11, Name: "Checkout revamp", Client: "Acme"},
+		Why: "you logged this description on it 3 times"}
 }
 
 // entry builds an entry on day (0 = Monday) at hour:minute lasting minutes.
@@ -50,7 +50,6 @@ func entry(id int64, day, hour, minute int, minutes int64, project int64, desc s
 }
 
 func normalWeek() WeekInput {
-	recent, other := testProjects()
 	return WeekInput{
 		Week:   testWeek,
 		Person: "Ada Lovelace",
@@ -61,8 +60,6 @@ func normalWeek() WeekInput {
 			entry(104, 2, 14, 0, 60, 12, "Team meeting", model.StatusConfirmed),
 			entry(105, 4, 10, 0, 300, 13, "Release 2.4", model.StatusUnconfirmed),
 		},
-		RecentProjects: recent,
-		OtherProjects:  other,
 	}
 }
 
@@ -76,6 +73,8 @@ func mixedWeek() WeekInput {
 		entry(205, 3, 16, 0, 30, 13, "Deleted meanwhile", model.StatusUnconfirmed),
 	}
 	in.Entries[4].Deleted = true
+	in.Suggestions = map[int64]Suggestion{201: testSuggestion()}
+	in.SuggestionsDigest = "0123456789abcdef"
 	return in
 }
 
@@ -103,5 +102,17 @@ func busyWeek(n int) WeekInput {
 		in.Entries = append(in.Entries, entry(int64(1000+i), i%7, 8+(i/7)%12, (i*7)%60, 20, project,
 			fmt.Sprintf("Task %d", i), statuses[i%3]))
 	}
+	return in
+}
+
+// suggestedWeek gives every unallocated entry of in the test suggestion.
+func suggestedWeek(in WeekInput) WeekInput {
+	in.Suggestions = map[int64]Suggestion{}
+	for _, e := range in.Entries {
+		if !e.Allocated() {
+			in.Suggestions[e.ID] = testSuggestion()
+		}
+	}
+	in.SuggestionsDigest = "0123456789abcdef"
 	return in
 }

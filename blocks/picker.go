@@ -1,94 +1,119 @@
 package blocks
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/slack-go/slack"
 )
 
-// ProjectPicker is the static select that assigns a project to an
-// unallocated entry: recent projects first (in their own group when both
-// groups are present), then the others, without duplicates, at most
-// MaxOptions in all. Option values are ProjectValue(entryID, projectID).
-// It returns nil when there is no project to offer.
-func ProjectPicker(entryID int64, recent, other []Project) *slack.SelectBlockElement {
-	return picker(entryID, projectChoices(recent, other, ""))
+// Suggestion is the project tally suggests for an unallocated entry, with
+// the few words that say why.
+type Suggestion struct {
+	Project Project
+	Why     string
 }
 
-// ProjectOptionGroups returns the project options for an entry as option
-// groups ("Recent", "All projects"), filtered by query (case-insensitive
-// substring of project or client) — the answer to an external select's
-// block_suggestion as well as the content of ProjectPicker. Empty groups are
-// left out; at most MaxOptions options in all.
-func ProjectOptionGroups(entryID int64, recent, other []Project, query string) *slack.OptionGroupsResponse {
-	return optionGroups(entryID, projectChoices(recent, other, query))
+// EntryBlockID is the block_id of an entry's section, whose accessory is
+// the entry's project picker: a block_suggestion names the entry through it.
+func EntryBlockID(entryID int64) string { return "entry_" + strconv.FormatInt(entryID, 10) }
+
+// ParseEntryBlockID reads the entry id back from EntryBlockID.
+func ParseEntryBlockID(v string) (int64, error) {
+	rest, ok := strings.CutPrefix(v, "entry_")
+	if !ok {
+		return 0, fmt.Errorf("block id %q: want entry_<id>", Clip(v))
+	}
+	id, err := parseID(rest)
+	if err != nil {
+		return 0, fmt.Errorf("block id %q: %w", Clip(v), err)
+	}
+	return id, nil
 }
 
-// choice is a project option before it is bound to an entry.
-type choice struct {
-	id     int64
-	label  string
-	recent bool
+// ProjectPicker is the external select that assigns a project to an
+// unallocated entry: Slack asks tally for its options as the person types
+// (block_suggestion, answered with ProjectOptions), from the first click on
+// (min_query_length 0). A suggested project is its initial option. Option
+// values are ProjectValue(entryID, projectID).
+func ProjectPicker(entryID int64, suggested *Suggestion) *slack.SelectBlockElement {
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, plain("Search projects", MaxPlaceholder), ActionAssignProject)
+	zero := 0
+	sel.MinQueryLength = &zero
+	if suggested != nil {
+		sel.InitialOption = projectOption(entryID, suggested.Project)
+	}
+	return sel
 }
 
-// projectChoices deduplicates, filters and caps projects once, so a week
-// with many unallocated entries labels each project only once.
-func projectChoices(recent, other []Project, query string) []choice {
-	q := strings.ToLower(strings.TrimSpace(query))
+// ProjectOptionsInput is what one block_suggestion found for an entry.
+type ProjectOptionsInput struct {
+	EntryID   int64
+	Suggested *Suggestion // led by "Suggested", with why as the description
+	Recent    []Project   // then "Recent"
+	Matches   []Project   // then "Projects"
+}
+
+// ProjectOptions is the ack payload answering an external select's
+// block_suggestion: option groups "Suggested", "Recent" and "Projects",
+// without duplicates, at most MaxOptions options in all, each text within
+// MaxOptionText. With nothing to offer it is {"options": []}.
+func ProjectOptions(in ProjectOptionsInput) any {
 	seen := map[int64]bool{}
-	var out []choice
-	add := func(ps []Project, isRecent bool) {
+	n := 0
+	group := func(label string, ps []Project, why string) *slack.OptionGroupBlockObject {
+		var opts []*slack.OptionBlockObject
 		for _, p := range ps {
-			if len(out) >= MaxOptions {
-				return
-			}
-			if p.ID <= 0 || seen[p.ID] {
-				continue
-			}
-			label := Truncate(Project{Name: prefix(p.Name, MaxOptionText), Client: prefix(p.Client, MaxOptionText)}.label(), MaxOptionText)
-			if label == "" {
-				label = "(unnamed project)"
-			}
-			if q != "" && !strings.Contains(strings.ToLower(label), q) {
+			if n >= MaxOptions || p.ID <= 0 || seen[p.ID] {
 				continue
 			}
 			seen[p.ID] = true
-			out = append(out, choice{id: p.ID, label: label, recent: isRecent})
+			n++
+			o := projectOption(in.EntryID, p)
+			if why != "" {
+				o.Description = plain(why, MaxOptionText)
+			}
+			opts = append(opts, o)
+		}
+		if len(opts) == 0 {
+			return nil
+		}
+		return slack.NewOptionGroupBlockElement(plain(label, MaxOptionText), opts...)
+	}
+	var groups []*slack.OptionGroupBlockObject
+	if in.Suggested != nil {
+		if g := group("Suggested", []Project{in.Suggested.Project}, in.Suggested.Why); g != nil {
+			groups = append(groups, g)
 		}
 	}
-	add(recent, true)
-	add(other, false)
-	return out
-}
-
-func optionGroups(entryID int64, cs []choice) *slack.OptionGroupsResponse {
-	var recent, other []*slack.OptionBlockObject
-	for _, c := range cs {
-		o := slack.NewOptionBlockObject(ProjectValue(entryID, c.id), plain(c.label, MaxOptionText), nil)
-		if c.recent {
-			recent = append(recent, o)
-		} else {
-			other = append(other, o)
+	for _, g := range []*slack.OptionGroupBlockObject{group("Recent", in.Recent, ""), group("Projects", in.Matches, "")} {
+		if g != nil {
+			groups = append(groups, g)
 		}
 	}
-	resp := &slack.OptionGroupsResponse{}
-	if len(recent) > 0 {
-		resp.OptionGroups = append(resp.OptionGroups, slack.NewOptionGroupBlockElement(plain("Recent", MaxOptionText), recent...))
+	if len(groups) == 0 {
+		return NoOptions()
 	}
-	if len(other) > 0 {
-		resp.OptionGroups = append(resp.OptionGroups, slack.NewOptionGroupBlockElement(plain("All projects", MaxOptionText), other...))
-	}
-	return resp
+	return &slack.OptionGroupsResponse{OptionGroups: groups}
 }
 
-func picker(entryID int64, cs []choice) *slack.SelectBlockElement {
-	groups := optionGroups(entryID, cs).OptionGroups
-	placeholder := plain("Assign project", MaxPlaceholder)
-	switch len(groups) {
-	case 0:
-		return nil
-	case 1:
-		return slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, placeholder, ActionAssignProject, groups[0].Options...)
+// NoOptionsPayload is a block_suggestion answer offering nothing.
+type NoOptionsPayload struct {
+	Options []*slack.OptionBlockObject `json:"options"`
+}
+
+// NoOptions is the block_suggestion answer that offers nothing:
+// {"options": []}.
+func NoOptions() NoOptionsPayload {
+	return NoOptionsPayload{Options: []*slack.OptionBlockObject{}}
+}
+
+// projectOption is one project as a picker option of the entry.
+func projectOption(entryID int64, p Project) *slack.OptionBlockObject {
+	label := Truncate(Project{Name: prefix(p.Name, MaxOptionText), Client: prefix(p.Client, MaxOptionText)}.label(), MaxOptionText)
+	if label == "" {
+		label = "(unnamed project)"
 	}
-	return slack.NewOptionsGroupSelectBlockElement(slack.OptTypeStatic, placeholder, ActionAssignProject, groups...)
+	return slack.NewOptionBlockObject(ProjectValue(entryID, p.ID), plain(label, MaxOptionText), nil)
 }

@@ -50,13 +50,21 @@ func randProjects(r *rand.Rand, n int) []Project {
 }
 
 func randWeekInput(r *rand.Rand) WeekInput {
-	return WeekInput{
-		Week:           testWeek,
-		Person:         randText(r, 300),
-		Entries:        randEntries(r, r.IntN(200)),
-		RecentProjects: randProjects(r, r.IntN(30)),
-		OtherProjects:  randProjects(r, r.IntN(150)),
+	in := WeekInput{
+		Week:              testWeek,
+		Person:            randText(r, 300),
+		Entries:           randEntries(r, r.IntN(200)),
+		Suggestions:       map[int64]Suggestion{},
+		SuggestionsDigest: "0123456789abcdef",
+		NoProjects:        r.IntN(5) == 0,
 	}
+	ps := randProjects(r, 1+r.IntN(30))
+	for _, e := range in.Entries {
+		if !e.Allocated() && r.IntN(2) == 0 {
+			in.Suggestions[e.ID] = Suggestion{Project: ps[r.IntN(len(ps))], Why: randText(r, 100)}
+		}
+	}
+	return in
 }
 
 func randSummary(r *rand.Rand) Summary {

@@ -97,6 +97,9 @@ func htmlElement(e slack.BlockElement) string {
 	case *slack.SelectBlockElement:
 		var s strings.Builder
 		s.WriteString(`<select disabled><option>` + htmlText(v.Placeholder) + `</option>`)
+		if v.InitialOption != nil {
+			s.WriteString(`<option selected>` + htmlText(v.InitialOption.Text) + `</option>`)
+		}
 		for _, o := range v.Options {
 			s.WriteString(`<option>` + htmlText(o.Text) + `</option>`)
 		}

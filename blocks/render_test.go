@@ -9,8 +9,9 @@ func TestRenderText(t *testing.T) {
 	text := RenderText(WeekView(mixedWeek(), MaxMessageBlocks))
 	for _, want := range []string{
 		"Week 23–29 Nov 2026 · Ada Lovelace\n═══",
-		"[ Confirm all 1 ]  [ Open Toggl ↗ ]",
-		"    [ Assign project ▾ ]",
+		"[ Confirm all 1 ]  [ Assign all 1 suggestion ]  [ Open Toggl ↗ ]",
+		"💡 Suggested: Checkout revamp (Acme) — you logged this description on it 3 times\n    [ Checkout revamp (Acme) ▾ ]\n[ Use Checkout revamp (Acme) ]",
+		"    [ Search projects ▾ ]",
 		"    [ Confirm again ]",
 		"Monday 23 Nov · 3:30 · 2 entries",
 		"(no description)",

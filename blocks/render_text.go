@@ -13,6 +13,7 @@ import (
 var emojiShortcodes = map[string]string{
 	"white_check_mark":          "✅",
 	"warning":                   "⚠️",
+	"bulb":                      "💡",
 	"white_circle":              "⚪",
 	"arrows_counterclockwise":   "🔄",
 	"x":                         "❌",
@@ -181,6 +182,9 @@ func elementText(e slack.BlockElement) string {
 		}
 		return "[ " + t + " ]"
 	case *slack.SelectBlockElement:
+		if v.InitialOption != nil {
+			return "[ " + readable(v.InitialOption.Text) + " ▾ ]"
+		}
 		return "[ " + readable(v.Placeholder) + " ▾ ]"
 	case *slack.PlainTextInputBlockElement:
 		if v.Multiline {

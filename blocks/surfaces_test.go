@@ -23,13 +23,16 @@ func TestWeekViewGolden(t *testing.T) {
 		{"week_normal", normalWeek(), MaxMessageBlocks,
 			[]string{"Week 23–29 Nov 2026 · Ada Lovelace", "[ Confirm all 3 ]", "[ Confirm ]", "Checkout revamp (Acme)", "14:00 logged"}},
 		{"week_unallocated_changed", mixedWeek(), MaxMessageBlocks,
-			[]string{"⚠️ no project", "[ Assign project ▾ ]", "[ Confirm again ]", "changed since you confirmed it", "2:45 unallocated"}},
+			[]string{"⚠️ no project", "[ Checkout revamp (Acme) ▾ ]", "[ Use Checkout revamp (Acme) ]", "[ Search projects ▾ ]",
+				"[ Assign all 1 suggestion ]", "[ Confirm again ]", "changed since you confirmed it", "2:45 unallocated"}},
 		{"week_markup", markupWeek(), MaxMessageBlocks,
 			[]string{"R&D <core> ∗team∗", "Smith & Sons > Co", "fix <script>"}},
 		{"week_busy_message", busyWeek(120), MaxMessageBlocks,
 			[]string{"Needs your attention", "covered by Confirm all 60"}},
 		{"week_busy_home", busyWeek(120), MaxHomeBlocks - 4,
 			[]string{"Needs your attention", "covered by Confirm all 60"}},
+		{"week_suggested_message", suggestedWeek(busyWeek(40)), MaxMessageBlocks,
+			[]string{"Needs your attention", "[ Assign all 10 suggestions ]", "[ Use Checkout revamp (Acme) ]", "and 2 more, covered by Confirm all 20"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,8 +92,18 @@ func TestWeekViewButtons(t *testing.T) {
 	if !strings.Contains(js, `"value":"`+EntryValue(changed.ID, changed.ContentHash)+`"`) {
 		t.Errorf("no confirm button value for the changed entry in %s", js)
 	}
-	if !strings.Contains(js, `"value":"201:11"`) {
-		t.Errorf("project picker lacks option 201:11")
+	// The unallocated entry's picker is an external select led by its
+	// suggestion, with one button accepting it; Assign all carries the
+	// week and the digest, behind a dialog listing the change.
+	for _, want := range []string{
+		`"type":"external_select","placeholder":{"type":"plain_text","text":"Search projects","emoji":true},"action_id":"assign_project","initial_option":{"text":{"type":"plain_text","text":"Checkout revamp (Acme)","emoji":true},"value":"201:11"},"min_query_length":0`,
+		`"text":{"type":"plain_text","text":"Use Checkout revamp (Acme)","emoji":true},"action_id":"use_suggestion","value":"201:11"`,
+		`"text":{"type":"plain_text","text":"Assign all 1 suggestion","emoji":true},"action_id":"assign_suggestions","value":"2026-11-23:0123456789abcdef"`,
+		`Mon 09:00 2:00 → Checkout revamp (Acme)`,
+	} {
+		if !strings.Contains(js, want) {
+			t.Errorf("week view lacks %s in %s", want, js)
+		}
 	}
 	if strings.Contains(js, `"entry_205"`) {
 		t.Errorf("deleted entry is shown")
@@ -98,51 +111,89 @@ func TestWeekViewButtons(t *testing.T) {
 	if !strings.Contains(js, `"action_id":"confirm_all","value":"2026-11-23"`) {
 		t.Errorf("confirm all button missing: %s", js)
 	}
-	// Without projects to offer, an unallocated entry falls back to Confirm.
-	in.RecentProjects, in.OtherProjects = nil, nil
+	// Without a suggestion: a picker, no Use button, no Assign all.
+	in.Suggestions, in.SuggestionsDigest = nil, ""
 	raw, _ = json.Marshal(WeekView(in, MaxMessageBlocks))
-	if strings.Contains(string(raw), ActionAssignProject) {
+	if js := string(raw); !strings.Contains(js, ActionAssignProject) || strings.Contains(js, ActionUseSuggestion) || strings.Contains(js, ActionAssignSuggestions) {
+		t.Errorf("week without suggestions: %s", js)
+	}
+	// Without projects to offer, an unallocated entry says to fix it in Toggl.
+	in.NoProjects = true
+	raw, _ = json.Marshal(WeekView(in, MaxMessageBlocks))
+	if strings.Contains(string(raw), ActionAssignProject) || !strings.Contains(string(raw), "no active project to pick") {
 		t.Errorf("picker without projects")
 	}
 }
 
-func TestProjectPicker(t *testing.T) {
+// Every block_suggestion answer stays within Slack's option limits: at
+// most 100 options, each text at most 75 characters; suggested, then
+// recent, then the matches, without duplicates.
+func TestProjectOptions(t *testing.T) {
 	var many []Project
 	for i := 1; i <= 150; i++ {
-		many = append(many, Project{ID: int64(i), Name: fmt.Sprintf("Project %03d", i)})
+		many = append(many, Project{ID: int64(i), Name: fmt.Sprintf("Project %03d %s", i, strings.Repeat("é", 80)), Client: "Acme"})
 	}
+	sugg := &Suggestion{Project: many[6], Why: strings.Repeat("because ", 20)}
 	tests := []struct {
 		name        string
-		recent      []Project
-		other       []Project
-		query       string
-		wantGroups  int
+		in          ProjectOptionsInput
+		wantGroups  []string
 		wantOptions int
 		wantFirst   string
 	}{
-		{"recent first, deduplicated", many[5:7], many[:10], "", 2, 10, "7:6"},
-		{"capped at 100", many[:3], many, "", 2, 100, "7:1"},
-		{"only others", nil, many[:4], "", 1, 4, "7:1"},
-		{"query filters", many[:3], many, "project 01", 1, 10, "7:10"},
-		{"nothing", nil, nil, "", 0, 0, ""},
+		{"suggested, recent, deduplicated", ProjectOptionsInput{EntryID: 7, Suggested: sugg, Recent: many[5:8], Matches: many[:10]}, []string{"Suggested", "Recent", "Projects"}, 10, "7:7"},
+		{"capped at 100", ProjectOptionsInput{EntryID: 7, Recent: many[:3], Matches: many}, []string{"Recent", "Projects"}, 100, "7:1"},
+		{"only matches", ProjectOptionsInput{EntryID: 7, Matches: many[:4]}, []string{"Projects"}, 4, "7:1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := ProjectOptionGroups(7, tt.recent, tt.other, tt.query)
+			r, ok := ProjectOptions(tt.in).(*slack.OptionGroupsResponse)
+			if !ok {
+				t.Fatalf("answer %T", ProjectOptions(tt.in))
+			}
 			n := 0
+			var labels []string
 			for _, g := range r.OptionGroups {
+				labels = append(labels, g.Label.Text)
 				n += len(g.Options)
+				for _, o := range g.Options {
+					if textLen(o.Text.Text) > MaxOptionText || (o.Description != nil && textLen(o.Description.Text) > MaxOptionText) {
+						t.Errorf("option text %q too long", o.Text.Text)
+					}
+				}
 			}
-			if len(r.OptionGroups) != tt.wantGroups || n != tt.wantOptions {
-				t.Fatalf("got %d groups %d options, want %d and %d", len(r.OptionGroups), n, tt.wantGroups, tt.wantOptions)
+			if strings.Join(labels, ",") != strings.Join(tt.wantGroups, ",") || n != tt.wantOptions {
+				t.Fatalf("got groups %v, %d options; want %v and %d", labels, n, tt.wantGroups, tt.wantOptions)
 			}
-			if n > 0 && r.OptionGroups[0].Options[0].Value != tt.wantFirst {
-				t.Errorf("first option %q, want %q", r.OptionGroups[0].Options[0].Value, tt.wantFirst)
-			}
-			if p := ProjectPicker(7, tt.recent, tt.other); (p == nil) != (tt.query == "" && n == 0) && tt.query == "" {
-				t.Errorf("picker nil = %v with %d options", p == nil, n)
+			if got := r.OptionGroups[0].Options[0].Value; got != tt.wantFirst {
+				t.Errorf("first option %q, want %q", got, tt.wantFirst)
 			}
 		})
+	}
+	raw, _ := json.Marshal(ProjectOptions(ProjectOptionsInput{EntryID: 7}))
+	if string(raw) != `{"options":[]}` {
+		t.Errorf("nothing to offer answers %s", raw)
+	}
+}
+
+// Values tally draws read back; anything else is refused.
+func TestSuggestionValues(t *testing.T) {
+	w, d, err := ParseSuggestionsValue(SuggestionsValue(testWeek, "0123456789abcdef"))
+	if err != nil || w != testWeek || d != "0123456789abcdef" {
+		t.Fatalf("round trip: %v %v %v", w, d, err)
+	}
+	for _, bad := range []string{"", "2026-11-23", "2026-11-23:", "2026-11-24:ab", "2026-11-23:<!here>", "2026-11-23:" + strings.Repeat("a", 65)} {
+		if _, _, err := ParseSuggestionsValue(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if id, err := ParseEntryBlockID(EntryBlockID(42)); err != nil || id != 42 {
+		t.Errorf("entry block id: %d %v", id, err)
+	}
+	for _, bad := range []string{"entry_", "entry_-1", "week_actions", "entry_1x"} {
+		if _, err := ParseEntryBlockID(bad); err == nil {
+			t.Errorf("block id %q accepted", bad)
+		}
 	}
 }
 

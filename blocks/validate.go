@@ -143,7 +143,16 @@ func (v *validator) element(where string, e slack.BlockElement, actions map[stri
 			v.text(where+" group label", g.Label, MaxOptionText, true)
 			opts = append(opts, g.Options...)
 		}
-		if len(opts) == 0 || len(opts) > MaxOptions {
+		if e.Type == slack.OptTypeExternal {
+			// Slack asks for an external select's options; it carries at
+			// most its initial option.
+			if len(opts) > 0 {
+				v.errf("%s: external select with %d options", where, len(opts))
+			}
+			if e.InitialOption != nil {
+				opts = append(opts, e.InitialOption)
+			}
+		} else if len(opts) == 0 || len(opts) > MaxOptions {
 			v.errf("%s: %d options, want 1–%d", where, len(opts), MaxOptions)
 		}
 		for _, o := range opts {

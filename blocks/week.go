@@ -32,11 +32,15 @@ type WeekInput struct {
 	// Entries of the week; Start carries the person's offset, Status and
 	// Amount are filled. Deleted entries are ignored. Any order.
 	Entries []model.Entry
-	// RecentProjects are the person's recently used projects, listed first
-	// in the project picker; OtherProjects follow. Together at most
-	// MaxOptions are offered.
-	RecentProjects []Project
-	OtherProjects  []Project
+	// Suggestions are the projects suggested for unallocated entries, by
+	// entry id (only offered ones): each is its picker's initial option
+	// and has a "Use <project>" button.
+	Suggestions map[int64]Suggestion
+	// SuggestionsDigest fingerprints Suggestions (storage.SuggestionDigest):
+	// "Assign all suggestions" carries it.
+	SuggestionsDigest string
+	// NoProjects is set when there is no active project to pick.
+	NoProjects bool
 }
 
 // WeekView builds the week message used by the Friday DM, /timesheet and the
@@ -52,19 +56,19 @@ func WeekView(in WeekInput, maxBlocks int) []slack.Block {
 	}
 	sum := Summarize(entries)
 	days := groupByDay(entries)
-	choices := projectChoices(in.RecentProjects, in.OtherProjects, "")
+	sugg := offered(in, entries)
 
 	out := []slack.Block{
 		header("week_header", fmt.Sprintf("Week %s · %s", in.Week.Label(), oneLine(in.Person))),
 		section("week_summary", sum.Line()),
-		weekActions(in.Week, sum),
+		weekActions(in, sum, sugg),
 	}
-	full := len(out) + len(days) + len(entries)
+	full := len(out) + len(days) + len(entries) + len(sugg)
 	if full <= maxBlocks {
 		for _, d := range days {
 			out = append(out, dayContext(d))
 			for _, e := range d.entries {
-				out = append(out, entrySection(e, choices))
+				out = append(out, entryBlocks(e, in)...)
 			}
 		}
 		return out
@@ -95,12 +99,16 @@ func WeekView(in WeekInput, maxBlocks int) []slack.Block {
 	}
 	out = append(out, contextText("week_todo", "*Needs your attention*"))
 	room--
-	shown := len(todo)
-	if shown > room {
-		shown = room - 1 // keep one block for "and N more"
-	}
-	for _, e := range todo[:shown] {
-		out = append(out, entrySection(e, choices))
+	shown, used := 0, 0
+	for _, e := range todo {
+		n := len(entryBlocks(e, in))
+		// Keep one block for "and N more" unless this is the last entry.
+		if used+n > room || (shown < len(todo)-1 && used+n == room) {
+			break
+		}
+		out = append(out, entryBlocks(e, in)...)
+		shown++
+		used += n
 	}
 	if rest := len(todo) - shown; rest > 0 {
 		out = append(out, contextText("week_rest", fmt.Sprintf(
@@ -118,9 +126,11 @@ func EmptyWeek(week model.Week, person string) []slack.Block {
 	}
 }
 
-// weekActions holds "Confirm all N" (when something is unconfirmed) and
-// "Open Toggl".
-func weekActions(week model.Week, sum Summary) *slack.ActionBlock {
+// weekActions holds "Confirm all N" (when something is unconfirmed),
+// "Assign all N suggestions" (when some unallocated time has a suggestion)
+// and "Open Toggl".
+func weekActions(in WeekInput, sum Summary, sugg []model.Entry) *slack.ActionBlock {
+	week := in.Week
 	var els []slack.BlockElement
 	if sum.Confirmable > 0 {
 		b := button(ActionConfirmAll, week.String(), fmt.Sprintf("Confirm all %d", sum.Confirmable))
@@ -132,6 +142,9 @@ func weekActions(week model.Week, sum Summary) *slack.ActionBlock {
 		}
 		b.Confirm = confirmDialog("Confirm the whole week?", text, "Confirm all", "Cancel")
 		els = append(els, b)
+	}
+	if len(sugg) > 0 && in.SuggestionsDigest != "" {
+		els = append(els, assignAllButton(in, sugg))
 	}
 	els = append(els, openTogglButton())
 	return slack.NewActionBlock("week_actions", els...)
@@ -209,23 +222,41 @@ func daySection(d day) *slack.SectionBlock {
 	return section("day_"+d.date.Format(time.DateOnly), body)
 }
 
-// entrySection is one entry with its Confirm button or project picker.
-func entrySection(e model.Entry, choices []choice) *slack.SectionBlock {
+// offered returns the unallocated entries that have a suggestion, in the
+// week's order.
+func offered(in WeekInput, entries []model.Entry) []model.Entry {
+	var out []model.Entry
+	for _, e := range entries {
+		if _, ok := in.Suggestions[e.ID]; ok && !e.Allocated() && !in.NoProjects {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// entryBlocks is one entry: its section with the Confirm button or the
+// project picker, and for a suggested project a "Use <project>" button.
+func entryBlocks(e model.Entry, in WeekInput) []slack.Block {
 	text := fmt.Sprintf("*%s* · %s · %s\n%s\n%s",
 		e.Start.Format("15:04"), Duration(e.Seconds), projectText(e, 300),
 		descriptionText(e.Description, 2000), statusText(e.Status))
-	s := section("entry_"+strconv.FormatInt(e.ID, 10), text)
-	var sel *slack.SelectBlockElement
-	if !e.Allocated() {
-		sel = picker(e.ID, choices)
-	}
+	s := section(EntryBlockID(e.ID), text)
 	switch {
-	case sel != nil:
-		s.Accessory = slack.NewAccessory(sel)
-	case !e.Allocated():
+	case !e.Allocated() && in.NoProjects:
 		// Nothing to pick from here and nothing to confirm yet (time
 		// without a project cannot be confirmed): say where to fix it.
 		s.Text.Text += "\n_Set its project in Toggl: there is no active project to pick here._"
+	case !e.Allocated():
+		sg, ok := in.Suggestions[e.ID]
+		if !ok {
+			s.Accessory = slack.NewAccessory(ProjectPicker(e.ID, nil))
+			return []slack.Block{s}
+		}
+		s.Text = mrkdwn(s.Text.Text+"\n:bulb: Suggested: "+suggestionText(sg), MaxSectionText)
+		s.Accessory = slack.NewAccessory(ProjectPicker(e.ID, &sg))
+		use := button(ActionUseSuggestion, ProjectValue(e.ID, sg.Project.ID), "Use "+sg.Project.label())
+		use.Style = slack.StylePrimary
+		return []slack.Block{s, slack.NewActionBlock(id("suggest_"+strconv.FormatInt(e.ID, 10)), use)}
 	case e.Status != model.StatusConfirmed:
 		label := "Confirm"
 		if e.Status == model.StatusChanged {
@@ -233,7 +264,19 @@ func entrySection(e model.Entry, choices []choice) *slack.SectionBlock {
 		}
 		s.Accessory = slack.NewAccessory(button(ActionConfirmEntry, EntryValue(e.ID, e.ContentHash), label))
 	}
-	return s
+	return []slack.Block{s}
+}
+
+// suggestionText is "*Project* (Client) — why" in mrkdwn.
+func suggestionText(sg Suggestion) string {
+	t := "*" + esc(sg.Project.Name, 200) + "*"
+	if sg.Project.Client != "" {
+		t += " (" + esc(sg.Project.Client, 200) + ")"
+	}
+	if sg.Why != "" {
+		t += " — " + esc(sg.Why, 200)
+	}
+	return t
 }
 
 func projectText(e model.Entry, max int) string {

@@ -57,7 +57,10 @@ type Options struct {
 	Registerer   prometheus.Registerer
 	Commands     CommandHandler
 	Interactions InteractionHandler
-	Home         HomeHandler
+	// Suggestions answers the pickers' block_suggestion requests; without
+	// it every picker offers nothing.
+	Suggestions SuggestionHandler
+	Home        HomeHandler
 	// AckBudget is how long a handler may work before the bot acks with a
 	// "try again" sentence instead; Slack allows 3 s end to end.
 	AckBudget time.Duration

@@ -20,6 +20,10 @@ type interaction struct {
 
 func (b *Bot) handleInteractive(ctx context.Context, evt socketmode.Event, env *envelope) {
 	cb, ok := evt.Data.(slack.InteractionCallback)
+	if ok && cb.Type == slack.InteractionTypeBlockSuggestion {
+		b.handleSuggestion(ctx, cb, env)
+		return
+	}
 	if !ok || b.opts.Interactions == nil {
 		b.ack(ctx, env, nil)
 		return

@@ -39,7 +39,6 @@ type command struct {
 type env struct {
 	cfg      config.Config
 	log      *zap.Logger
-	lookup   config.LookupFunc
 	stdout   io.Writer
 	stderr   io.Writer
 	terminal bool // stdout is a terminal: progress bars instead of log lines
@@ -101,7 +100,7 @@ func Run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	}
 	defer func() { _ = log.Sync() }()
 	cache.RouteRedisLogs(log)
-	e := &env{cfg: cfg, log: log, lookup: lookup, stdout: stdout, stderr: stderr, terminal: isTerminal(stdout)}
+	e := &env{cfg: cfg, log: log, stdout: stdout, stderr: stderr, terminal: isTerminal(stdout)}
 	return cmd.run(ctx, e, args[1:])
 }
 

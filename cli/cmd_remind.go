@@ -15,7 +15,6 @@ import (
 	"github.com/tallyhq/tally/app"
 	"github.com/tallyhq/tally/config"
 	"github.com/tallyhq/tally/model"
-	"github.com/tallyhq/tally/remind"
 )
 
 func remindCommand() command {
@@ -44,7 +43,7 @@ func runRemind(ctx context.Context, e *env, args []string) error {
 		}
 		week = w
 	}
-	req := remind.Request{Kind: remind.Weekly, Week: &week, Only: strings.TrimSpace(*only)}
+	req := app.RemindRequest{Week: week, Only: strings.TrimSpace(*only)}
 	if *dry {
 		plan, err := app.RemindPlan(ctx, e.cfg, e.log, req)
 		if err != nil {
@@ -62,8 +61,8 @@ func runRemind(ctx context.Context, e *env, args []string) error {
 	return err
 }
 
-func printRemindPlan(e *env, week model.Week, plan []remind.PlanItem) {
-	counts := map[remind.Action]int{}
+func printRemindPlan(e *env, week model.Week, plan []app.RemindPlanItem) {
+	counts := map[app.RemindAction]int{}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PERSON\tEMAIL\tTIME ZONE\tDUE (LOCAL)\tACTION\tWHY")
 	badZones := map[string]bool{}
@@ -75,7 +74,7 @@ func printRemindPlan(e *env, week model.Week, plan []remind.PlanItem) {
 			e.log.Warn("due times of an unknown time zone shown in UTC", zap.String("tz", it.TZ), zap.Error(err))
 		}
 		why := it.Reason
-		if it.Action == remind.ActionSend && why == "" {
+		if it.Action == app.RemindSend && why == "" {
 			why = "week has open items or nothing logged"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", it.Name, it.Email, it.TZ,
@@ -83,17 +82,17 @@ func printRemindPlan(e *env, week model.Week, plan []remind.PlanItem) {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(e.stdout, "week %s: %d would be reminded, %d skipped, %d already done (dry run: nothing sent)\n",
-		week, counts[remind.ActionSend], counts[remind.ActionSkip], counts[remind.ActionDone])
+		week, counts[app.RemindSend], counts[app.RemindSkip], counts[app.RemindDone])
 }
 
 // remindProgress shows a bar on a terminal and a line every 100 people
 // (and at the end) otherwise.
-func remindProgress(e *env) (func(remind.Progress), func()) {
+func remindProgress(e *env) (func(app.RemindProgress), func()) {
 	var (
 		mu  sync.Mutex
 		bar *progressbar.ProgressBar
 	)
-	update := func(p remind.Progress) {
+	update := func(p app.RemindProgress) {
 		mu.Lock()
 		defer mu.Unlock()
 		if !e.terminal {

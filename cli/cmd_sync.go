@@ -13,7 +13,6 @@ import (
 
 	"github.com/tallyhq/tally/app"
 	"github.com/tallyhq/tally/config"
-	tsync "github.com/tallyhq/tally/sync"
 )
 
 func syncCommand() command {
@@ -78,9 +77,9 @@ func quotaText(q int64) string {
 
 // syncProgress returns the engine's progress callback: a live bar on a
 // terminal, a log line every ten pages otherwise. finish ends the bar.
-func syncProgress(e *env) (func(tsync.Progress), func()) {
+func syncProgress(e *env) (func(app.SyncProgress), func()) {
 	if !e.terminal {
-		return func(p tsync.Progress) {
+		return func(p app.SyncProgress) {
 			if p.Pages == 1 || p.Pages%10 == 0 {
 				e.log.Info("sync progress", zap.String("mode", p.Mode), zap.Int("pages", p.Pages),
 					zap.Int("entries", p.Entries), zap.Int("expected_pages", p.ExpectedPages),
@@ -90,7 +89,7 @@ func syncProgress(e *env) (func(tsync.Progress), func()) {
 	}
 	var bar *progressbar.ProgressBar
 	var pages int
-	return func(p tsync.Progress) {
+	return func(p app.SyncProgress) {
 			if bar == nil {
 				max := int64(p.ExpectedPages)
 				if max == 0 {

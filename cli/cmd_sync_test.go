@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally/app"
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/sandbox"
 	"github.com/tallyhq/tally/storage/storagetest"
-	tsync "github.com/tallyhq/tally/sync"
 )
 
 func TestSyncCommand(t *testing.T) {
@@ -80,7 +80,7 @@ func TestSyncProgressBar(t *testing.T) {
 	var errOut bytes.Buffer
 	progress, finish := syncProgress(&env{terminal: true, stderr: &errOut})
 	for p := 1; p <= 5; p++ {
-		progress(tsync.Progress{Mode: "full", Pages: p, Entries: 50 * p, ExpectedPages: min(4, p), QuotaRemaining: 600 - int64(p)})
+		progress(app.SyncProgress{Mode: "full", Pages: p, Entries: 50 * p, ExpectedPages: min(4, p), QuotaRemaining: 600 - int64(p)})
 	}
 	finish()
 	s := errOut.String()

@@ -83,6 +83,10 @@ func (h *Handler) blockAction(ctx context.Context, cb slack.InteractionCallback,
 		}
 		res, err := h.confirmer.AssignProject(ctx, user, id, project)
 		return h.afterEntryAction(cb, res.Week, id, err), err
+	case blocks.ActionUseSuggestion:
+		return h.useSuggestion(ctx, cb, a)
+	case blocks.ActionAssignSuggestions:
+		return h.assignSuggestions(ctx, cb, a)
 	case blocks.ActionConfirmAll:
 		week, err := blocks.ParseWeekValue(a.Value)
 		if err != nil {

@@ -42,6 +42,16 @@ func (f *fakeConfirmer) AssignProject(context.Context, string, int64, int64) (re
 	return review.Assignment{}, f.err
 }
 
+func (f *fakeConfirmer) AcceptSuggestion(context.Context, string, int64, int64) (review.Assignment, error) {
+	f.record("accept")
+	return review.Assignment{}, f.err
+}
+
+func (f *fakeConfirmer) AcceptSuggestions(_ context.Context, _ string, w model.Week, _ string) (review.SuggestionsResult, error) {
+	f.record("accept all " + w.String())
+	return review.SuggestionsResult{}, f.err
+}
+
 // fakeAPI records the DMs posted: channel → top-level text and blocks JSON.
 type fakeAPI struct {
 	mu     sync.Mutex
@@ -113,6 +123,10 @@ func TestForgedActionValuesRefused(t *testing.T) {
 		{"negative entry", blocks.ActionConfirmEntry, "-1:abc", "", "That button is broken"},
 		{"negative project", blocks.ActionAssignProject, "", "1:-5", "That choice is broken"},
 		{"huge project value", blocks.ActionAssignProject, "", "1:" + huge, "That choice is broken"},
+		{"use suggestion garbage", blocks.ActionUseSuggestion, "1:" + huge, "", "That button is broken"},
+		{"assign suggestions no digest", blocks.ActionAssignSuggestions, "2026-11-23", "", "That button is broken"},
+		{"assign suggestions huge digest", blocks.ActionAssignSuggestions, "2026-11-23:" + huge, "", "That button is broken"},
+		{"assign suggestions year 9999", blocks.ActionAssignSuggestions, "9999-12-27:abcd", "", "too far in the future"},
 		{"confirm year 1", blocks.ActionConfirmAll, "0001-01-01", "", "too long ago"},
 		{"confirm year 9999", blocks.ActionConfirmAll, "9999-12-27", "", "too far in the future"},
 		{"confirm next month", blocks.ActionConfirmAll, "2026-12-28", "", "too far in the future"},

@@ -12,11 +12,14 @@ import (
 	"github.com/tallyhq/tally/review"
 )
 
-// Confirmer confirms entries on behalf of their owner (review.Service).
+// Confirmer confirms entries and assigns projects on behalf of their owner
+// (review.Service).
 type Confirmer interface {
 	ConfirmEntry(ctx context.Context, slackUserID string, entryID int64, hash string) (review.Result, error)
 	ConfirmAll(ctx context.Context, slackUserID string, week model.Week) (review.WeekResult, error)
 	AssignProject(ctx context.Context, slackUserID string, entryID, projectID int64) (review.Assignment, error)
+	AcceptSuggestion(ctx context.Context, slackUserID string, entryID, projectID int64) (review.Assignment, error)
+	AcceptSuggestions(ctx context.Context, slackUserID string, week model.Week, digest string) (review.SuggestionsResult, error)
 }
 
 func (h *Handler) confirmAll(ctx context.Context, cmd slack.SlashCommand) (*bot.Message, error) {

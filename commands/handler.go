@@ -26,6 +26,7 @@ type Weeks interface {
 type Handler struct {
 	weeks       Weeks
 	confirmer   Confirmer
+	picker      ProjectSearcher
 	api         SlackAPI
 	homeRefresh HomeRefresher
 	extra       ExtraActions
@@ -40,6 +41,9 @@ type Handler struct {
 type Options struct {
 	Weeks     Weeks
 	Confirmer Confirmer
+	// Picker answers the project pickers' searches (*timesheet.Picker);
+	// without it pickers offer nothing.
+	Picker ProjectSearcher
 	// API redraws messages, opens DMs and modals.
 	API SlackAPI
 	// Home republishes a person's App Home after they act (*home.Publisher).
@@ -64,7 +68,7 @@ func New(opts Options) *Handler {
 	if opts.DefaultTZ == nil {
 		opts.DefaultTZ = time.UTC
 	}
-	return &Handler{weeks: opts.Weeks, confirmer: opts.Confirmer, api: opts.API, homeRefresh: opts.Home,
+	return &Handler{weeks: opts.Weeks, confirmer: opts.Confirmer, picker: opts.Picker, api: opts.API, homeRefresh: opts.Home,
 		extra: opts.Extra, onChange: opts.OnChange, log: opts.Logger.Named("commands"),
 		now: opts.Now, defaultTZ: opts.DefaultTZ}
 }

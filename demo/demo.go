@@ -277,9 +277,11 @@ func lookupFromMap(m map[string]string) func(string) (string, bool) {
 	}
 }
 
-// zoneOffset is the UTC offset of an IANA zone at t, in seconds.
+// zoneOffset is the UTC offset of an IANA zone at t, in seconds; 0 (UTC)
+// for a zone that cannot be loaded (the sandbox's people all have valid
+// ones).
 func zoneOffset(tz string, t time.Time) int {
-	loc, err := time.LoadLocation(tz)
+	loc, err := model.Location(tz, time.UTC)
 	if err != nil {
 		return 0
 	}

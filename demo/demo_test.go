@@ -76,6 +76,7 @@ func TestDemoServesPreview(t *testing.T) {
 	for base == "" {
 		select {
 		case err := <-done:
+			done <- nil // for the deferred stop, which waits for the end
 			t.Fatalf("demo ended early: %v\n%s", err, out.String())
 		case <-limit:
 			t.Fatalf("timed out waiting for the demo to finish its walk-through:\n%s", out.String())

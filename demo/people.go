@@ -47,14 +47,14 @@ func (d *demo) stageDevelopers(ctx context.Context) error {
 	}
 	picked := 0
 	for _, el := range findElements(msg, blocks.ActionAssignProject) {
-		if len(el.options) == 0 {
-			continue
-		}
-		if _, err := d.slack.BlockAction(ctx, star.SlackID, sandbox.BlockActionSpec{ActionID: blocks.ActionAssignProject, BlockID: el.blockID, SelectedOption: el.options[0], ChannelID: surface.Channel, MessageTS: surface.TS}); err != nil {
+		ok, err := d.pickProject(ctx, star.SlackID, surface, el)
+		if err != nil {
 			return err
 		}
-		picked++
-		break
+		if ok {
+			picked++
+			break
+		}
 	}
 	d.printf("…clicks Confirm on %d entries and picks a project for %d unallocated entry; the message redraws in place.\n", confirmed, picked)
 	if msg, _, err = d.slash(ctx, star.SlackID, "/confirm-all", ""); err != nil {
@@ -96,7 +96,8 @@ func (d *demo) stageDevelopers(ctx context.Context) error {
 }
 
 // assignAllProjects opens the person's week and picks a project for every
-// unallocated entry (their most recent project first, as the picker offers).
+// unallocated entry: the first option the picker offers (the suggested
+// project, then their most recent ones).
 func (d *demo) assignAllProjects(ctx context.Context, slackID string) (int, error) {
 	msg, surface, err := d.slash(ctx, slackID, "/timesheet", "")
 	if err != nil {
@@ -104,15 +105,32 @@ func (d *demo) assignAllProjects(ctx context.Context, slackID string) (int, erro
 	}
 	n := 0
 	for _, el := range findElements(msg, blocks.ActionAssignProject) {
-		if len(el.options) == 0 {
-			continue
-		}
-		if _, err := d.slack.BlockAction(ctx, slackID, sandbox.BlockActionSpec{ActionID: blocks.ActionAssignProject, BlockID: el.blockID, SelectedOption: el.options[0], ChannelID: surface.Channel, MessageTS: surface.TS}); err != nil {
+		picked, err := d.pickProject(ctx, slackID, surface, el)
+		if err != nil {
 			return n, err
 		}
-		n++
+		if picked {
+			n++
+		}
 	}
 	return n, nil
+}
+
+// pickProject opens an entry's project picker on a message (the picker
+// asks tally for its options, block_suggestion) and selects the first
+// option; false when the picker offers none.
+func (d *demo) pickProject(ctx context.Context, slackID string, surface sandbox.SlackMessage, el element) (bool, error) {
+	opts, err := d.slack.Suggest(ctx, slackID, sandbox.SuggestSpec{ActionID: blocks.ActionAssignProject, BlockID: el.blockID,
+		ChannelID: surface.Channel, MessageTS: surface.TS})
+	if err != nil {
+		return false, err
+	}
+	if len(opts) == 0 {
+		return false, nil
+	}
+	_, err = d.slack.BlockAction(ctx, slackID, sandbox.BlockActionSpec{ActionID: blocks.ActionAssignProject, BlockID: el.blockID,
+		SelectedOption: opts[0].Value, ChannelID: surface.Channel, MessageTS: surface.TS})
+	return err == nil, err
 }
 
 // activeDevelopers are the developers still employed and linked to Slack

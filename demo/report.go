@@ -122,14 +122,13 @@ func viewBlocks(raw json.RawMessage) ([]slack.Block, error) {
 	return v.Blocks.BlockSet, nil
 }
 
-// element is an interactive element found on a surface.
+// element is an interactive element found on a surface, by the block
+// that holds it.
 type element struct {
 	blockID string
-	value   string
-	options []string
 }
 
-// findElements returns the elements with an action id, in order.
+// findElements returns the buttons and selects with an action id, in order.
 func findElements(bs []slack.Block, actionID string) []element {
 	var out []element
 	for _, b := range bs {
@@ -139,24 +138,15 @@ func findElements(bs []slack.Block, actionID string) []element {
 				continue
 			}
 			if btn := sb.Accessory.ButtonElement; btn != nil && btn.ActionID == actionID {
-				out = append(out, element{blockID: sb.BlockID, value: btn.Value})
+				out = append(out, element{blockID: sb.BlockID})
 			}
 			if sel := sb.Accessory.SelectElement; sel != nil && sel.ActionID == actionID {
-				e := element{blockID: sb.BlockID}
-				for _, o := range sel.Options {
-					e.options = append(e.options, o.Value)
-				}
-				for _, g := range sel.OptionGroups {
-					for _, o := range g.Options {
-						e.options = append(e.options, o.Value)
-					}
-				}
-				out = append(out, e)
+				out = append(out, element{blockID: sb.BlockID})
 			}
 		case *slack.ActionBlock:
 			for _, el := range sb.Elements.ElementSet {
 				if btn, ok := el.(*slack.ButtonBlockElement); ok && btn.ActionID == actionID {
-					out = append(out, element{blockID: sb.BlockID, value: btn.Value})
+					out = append(out, element{blockID: sb.BlockID})
 				}
 			}
 		}

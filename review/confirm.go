@@ -152,61 +152,45 @@ type Assignment struct {
 	Billable bool
 	// Changed is false when the entry already had that project (a retry).
 	Changed bool
+	// Seconds is the entry's duration.
+	Seconds int64
 }
 
 // AssignProject sets the project of the Slack user's entry, recomputes its
 // content hash (the one the sync will compute once Toggl has the project),
 // audits the change and queues a set_project write to Toggl, in one
 // transaction. The entry's billable flag follows the project's billable
-// default, in Postgres and in the Toggl write. It refuses someone else's entry (EForbidden, audited as
-// project.denied), a deleted entry (*StaleError), an unknown or archived
-// project (EInvalid) and a confirmed entry (EConflict: its project is what
-// was confirmed; change it in Toggl). Picking the project the entry already
-// has changes nothing.
+// default, in Postgres and in the Toggl write. It refuses someone else's
+// entry (EForbidden, audited as project.denied), a deleted entry
+// (*StaleError), an unknown or archived project (EInvalid) and an entry
+// that already has another project (EConflict: tally only draws pickers
+// for unallocated time; change a project in Toggl). Picking the project
+// the entry already has changes nothing.
 func (s *Service) AssignProject(ctx context.Context, slackUserID string, entryID, projectID int64) (Assignment, error) {
+	return s.assignOne(ctx, slackUserID, entryID, projectID, pick{source: SourcePicker})
+}
+
+// Sources of a project pick, recorded on its audit row.
+const (
+	SourcePicker     = "picker"     // the person picked the project
+	SourceSuggestion = "suggestion" // the person accepted tally's suggestion
+)
+
+// pick is how a project was chosen: by hand, or by accepting a suggestion
+// (with the rule that made it and its support).
+type pick struct {
+	source  string
+	reason  storage.SuggestReason
+	support int
+}
+
+func (s *Service) assignOne(ctx context.Context, slackUserID string, entryID, projectID int64, how pick) (Assignment, error) {
 	var res Assignment
 	var denied bool
 	err := s.db.InTx(ctx, func(tx storage.Tx) error {
-		t, err := storage.ConfirmLoad(ctx, tx, entryID, storage.ConfirmLockUpdate)
-		if errors.Is(err, storage.ErrNoEntry) || (err == nil && (t.OwnerSlackID == "" || t.OwnerSlackID != slackUserID)) {
-			denied = true
-			return errNotYours
-		}
-		if err != nil {
-			return err
-		}
-		res = Assignment{EntryID: entryID, EmployeeID: t.EmployeeID, Week: model.WeekOf(t.LocalDate), ContentHash: t.ContentHash, Billable: t.Billable}
-		if t.Deleted {
-			return &StaleError{EntryID: entryID, Change: StaleDeleted, Week: res.Week}
-		}
-		p, ok, err := storage.ConfirmProject(ctx, tx, projectID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return model.Errorf(model.EInvalid, "That project does not exist in Toggl or is archived. Pick another one.")
-		}
-		res.Project = p
-		if t.ProjectID == projectID {
-			return nil
-		}
-		if t.Confirmed() {
-			return model.Errorf(model.EConflict,
-				"This entry is already confirmed with its project. To change the project, edit the entry in Toggl and confirm it again.")
-		}
-		// The entry takes the picked project's billable default: time
-		// allocated to a billable project is billable (docs/money.md).
-		res.Billable = p.Billable
-		res.ContentHash = model.ContentHash(t.Start, t.Seconds, projectID, t.TaskID, t.Description, p.Billable)
-		res.Changed = true
-		if err := storage.ConfirmSetProject(ctx, tx, entryID, projectID, p.Billable, res.ContentHash); err != nil {
-			return err
-		}
-		return storage.Audit(ctx, tx, storage.AuditEvent{
-			Actor: slackUserID, Action: "entry.set_project", Entity: "time_entry", EntityID: strconv.FormatInt(entryID, 10),
-			Before: map[string]any{"project_id": t.ProjectID, "billable": t.Billable, "content_hash": t.ContentHash},
-			After:  map[string]any{"project_id": projectID, "billable": p.Billable, "content_hash": res.ContentHash},
-		})
+		var err error
+		res, denied, err = s.assign(ctx, tx, slackUserID, entryID, projectID, how)
+		return err
 	})
 	if denied {
 		return Assignment{}, s.deny(ctx, slackUserID, "project.denied", "time_entry", strconv.FormatInt(entryID, 10),
@@ -216,4 +200,60 @@ func (s *Service) AssignProject(ctx context.Context, slackUserID string, entryID
 		return Assignment{}, fmt.Errorf("assign project %d to entry %d: %w", projectID, entryID, err)
 	}
 	return res, nil
+}
+
+// errHasProject is the answer to picking a project for an entry that has
+// one already (a stale message, or a forged value).
+var errHasProject = model.Errorf(model.EConflict,
+	"This entry already has a project. To change it, edit the entry in Toggl.")
+
+// assign is one pick inside the caller's transaction; denied is set when
+// the entry is not the Slack user's.
+func (s *Service) assign(ctx context.Context, tx storage.Tx, slackUserID string, entryID, projectID int64, how pick) (res Assignment, denied bool, err error) {
+	t, err := storage.ConfirmLoad(ctx, tx, entryID, storage.ConfirmLockUpdate)
+	if errors.Is(err, storage.ErrNoEntry) || (err == nil && (t.OwnerSlackID == "" || t.OwnerSlackID != slackUserID)) {
+		return Assignment{}, true, errNotYours
+	}
+	if err != nil {
+		return Assignment{}, false, err
+	}
+	res = Assignment{EntryID: entryID, EmployeeID: t.EmployeeID, Week: model.WeekOf(t.LocalDate), ContentHash: t.ContentHash, Billable: t.Billable, Seconds: t.Seconds}
+	if t.Deleted {
+		return res, false, &StaleError{EntryID: entryID, Change: StaleDeleted, Week: res.Week}
+	}
+	p, ok, err := storage.ConfirmProject(ctx, tx, projectID)
+	if err != nil {
+		return res, false, err
+	}
+	if !ok {
+		return res, false, model.Errorf(model.EInvalid, "That project does not exist in Toggl or is archived. Pick another one.")
+	}
+	res.Project = p
+	if t.ProjectID == projectID {
+		return res, false, nil
+	}
+	if t.ProjectID != 0 {
+		return res, false, errHasProject
+	}
+	if t.Confirmed() {
+		return res, false, model.Errorf(model.EConflict,
+			"This entry is already confirmed with its project. To change the project, edit the entry in Toggl and confirm it again.")
+	}
+	// The entry takes the picked project's billable default: time
+	// allocated to a billable project is billable (docs/money.md).
+	res.Billable = p.Billable
+	res.ContentHash = model.ContentHash(t.Start, t.Seconds, projectID, t.TaskID, t.Description, p.Billable)
+	res.Changed = true
+	if err := storage.ConfirmSetProject(ctx, tx, entryID, projectID, p.Billable, res.ContentHash); err != nil {
+		return res, false, err
+	}
+	after := map[string]any{"project_id": projectID, "billable": p.Billable, "content_hash": res.ContentHash, "source": how.source}
+	if how.source == SourceSuggestion {
+		after["reason"], after["support"] = string(how.reason), how.support
+	}
+	return res, false, storage.Audit(ctx, tx, storage.AuditEvent{
+		Actor: slackUserID, Action: "entry.set_project", Entity: "time_entry", EntityID: strconv.FormatInt(entryID, 10),
+		Before: map[string]any{"project_id": t.ProjectID, "billable": t.Billable, "content_hash": t.ContentHash},
+		After:  after,
+	})
 }

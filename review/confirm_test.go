@@ -346,16 +346,21 @@ func TestAssignProjectRefusals(t *testing.T) {
 	if n := f.count(`SELECT count(*) FROM time_entries WHERE id = $1 AND project_id IS NULL`, id); n != 1 {
 		t.Fatal("refused pick changed the entry")
 	}
-	// A→B→A queues three writes, the earlier ones superseded.
-	for _, p := range []int64{1, 2, 1} {
-		if _, err := f.svc.AssignProject(f.ctx, "UDEV1", id, p); err != nil {
-			t.Fatal(err)
-		}
+	// A, then B: the entry has a project now, so B is refused and the one
+	// write to Toggl stays; A again is a retry and writes nothing.
+	if _, err := f.svc.AssignProject(f.ctx, "UDEV1", id, 1); err != nil {
+		t.Fatal(err)
 	}
-	if n := f.count(`SELECT count(*) FROM toggl_outbox WHERE entry_id = $1 AND status = 'pending'`, id); n != 1 {
+	if _, err := f.svc.AssignProject(f.ctx, "UDEV1", id, 2); model.ErrorCodeOf(err) != model.EConflict {
+		t.Fatalf("second project on an allocated entry: %v", err)
+	}
+	if a, err := f.svc.AssignProject(f.ctx, "UDEV1", id, 1); err != nil || a.Changed {
+		t.Fatalf("retry: %+v %v", a, err)
+	}
+	if n := f.count(`SELECT count(*) FROM toggl_outbox WHERE entry_id = $1 AND status = 'pending' AND payload->>'project_id' = '1'`, id); n != 1 {
 		t.Fatalf("%d pending project writes, want 1", n)
 	}
-	if n := f.count(`SELECT count(*) FROM toggl_outbox WHERE entry_id = $1 AND status = 'superseded'`, id); n != 2 {
-		t.Fatalf("%d superseded project writes, want 2", n)
+	if n := f.count(`SELECT count(*) FROM toggl_outbox WHERE entry_id = $1`, id); n != 1 {
+		t.Fatalf("%d project writes, want 1", n)
 	}
 }

@@ -167,6 +167,7 @@ type Slack struct {
 	tiers         slackTiers
 	scopes        map[string]bool
 	sock          slackSocket
+	suggestions   []SlackSuggestion
 }
 
 // NewSlack starts the fake on a random port of 127.0.0.1.

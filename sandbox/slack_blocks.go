@@ -145,6 +145,11 @@ func slackCheckElement(raw json.RawMessage, actionIDs map[string]bool) []string 
 			errs = append(errs, "button url must be at most 3000 characters")
 		}
 	}
+	if e.Type == "external_select" && len(e.Options) > 0 {
+		// Slack loads an external select's options from the app
+		// (block_suggestion); the element itself carries none.
+		errs = append(errs, "external_select must not carry options")
+	}
 	if len(e.Options) > 100 {
 		errs = append(errs, "no more than 100 options allowed")
 	}

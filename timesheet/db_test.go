@@ -46,8 +46,8 @@ func TestWeekInputOffersPickerOnlyForUnallocatedTime(t *testing.T) {
 	if len(in.Entries) != 1 || in.Person != "Ada Lovelace" || in.Week != week {
 		t.Fatalf("week input %+v", in)
 	}
-	if len(in.RecentProjects)+len(in.OtherProjects) != 0 {
-		t.Fatalf("allocated week got picker options: %+v %+v", in.RecentProjects, in.OtherProjects)
+	if in.Suggestions != nil || in.SuggestionsDigest != "" || in.NoProjects {
+		t.Fatalf("allocated week got picker content: %+v", in)
 	}
 
 	storagetest.AddEntry(t, db, storagetest.SeedEntry{ID: 3, TogglUserID: 100, EmployeeID: id,
@@ -56,20 +56,21 @@ func TestWeekInputOffersPickerOnlyForUnallocatedTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recent, others []int64
-	for _, p := range in.RecentProjects {
-		recent = append(recent, p.ID)
+	// The unallocated entry carries the storage suggestion (its neighbour
+	// that day is on Apollo) and the digest Assign all will carry.
+	want, err := db.SuggestProjects(ctx, []int64{id}, week)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, p := range in.OtherProjects {
-		others = append(others, p.ID)
+	if !want[3].Offered() {
+		t.Fatalf("storage offers no suggestion for entry 3: %+v", want)
 	}
-	// Recent first (Apollo this week, then Gemini), the rest by client and
-	// name, never twice.
-	if want := []int64{5, 6}; !slices.Equal(recent, want) {
-		t.Errorf("recent projects %v, want %v", recent, want)
+	got, ok := in.Suggestions[3]
+	if !ok || got.Project.ID != want[3].ProjectID || got.Project.Name != want[3].ProjectName || got.Why != want[3].Why() {
+		t.Errorf("suggestion %+v, want %+v", got, want[3])
 	}
-	if want := []int64{7}; !slices.Equal(others, want) {
-		t.Errorf("other projects %v, want %v", others, want)
+	if in.SuggestionsDigest == "" || in.SuggestionsDigest != storage.SuggestionDigest(want) {
+		t.Errorf("digest %q", in.SuggestionsDigest)
 	}
 }
 

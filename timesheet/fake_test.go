@@ -62,8 +62,8 @@ func (f *fakeStore) WeekEntries(_ context.Context, employeeID int64, _ model.Wee
 	return f.entries[employeeID], nil
 }
 
-func (f *fakeStore) RecentProjects(context.Context, int64, int) ([]storage.ProjectOption, error) {
-	return nil, nil
+func (f *fakeStore) SuggestProjects(context.Context, []int64, model.Week) (map[int64]storage.Suggestion, error) {
+	return map[int64]storage.Suggestion{}, nil
 }
 
 func (f *fakeStore) ActiveProjects(context.Context, string, int) ([]storage.ProjectOption, error) {

@@ -19,8 +19,8 @@ type Store interface {
 	EmployeeBySlackID(ctx context.Context, slackUserID string) (model.Employee, error)
 	Subtree(ctx context.Context, managerID int64, directOnly bool) ([]model.Employee, error)
 	WeekEntries(ctx context.Context, employeeID int64, week model.Week) ([]model.Entry, error)
-	RecentProjects(ctx context.Context, employeeID int64, limit int) ([]storage.ProjectOption, error)
 	ActiveProjects(ctx context.Context, query string, limit int) ([]storage.ProjectOption, error)
+	SuggestProjects(ctx context.Context, employeeIDs []int64, week model.Week) (map[int64]storage.Suggestion, error)
 }
 
 // Options configure a Reader.
@@ -66,14 +66,6 @@ func (r *Reader) EmployeeBySlackID(ctx context.Context, slackUserID string) (mod
 	return r.store.EmployeeBySlackID(ctx, slackUserID)
 }
 
-// pickerOptions caps the project picker. Slack allows 100 options, but a
-// week with many unallocated entries repeats the picker on each: 30 keeps a
-// busy week's message small (recent projects come first anyway).
-const pickerOptions = 30
-
-// recentProjects is how many of the person's recent projects lead the picker.
-const recentProjects = 10
-
 // WeekEntries loads a person's entries of a week, for summaries that need
 // no project picker.
 func (r *Reader) WeekEntries(ctx context.Context, emp model.Employee, week model.Week) ([]model.Entry, error) {
@@ -85,8 +77,8 @@ func (r *Reader) WeekEntries(ctx context.Context, emp model.Employee, week model
 }
 
 // WeekInput loads what the week view of a person shows: the entries and,
-// when some time has no project, the picker's options (recent projects
-// first, then other active ones, at most pickerOptions in all).
+// when some time has no project, the suggested projects (the pickers
+// search every active project as the person types, see Picker).
 func (r *Reader) WeekInput(ctx context.Context, emp model.Employee, week model.Week) (blocks.WeekInput, error) {
 	entries, err := r.WeekEntries(ctx, emp, week)
 	if err != nil {
@@ -96,15 +88,26 @@ func (r *Reader) WeekInput(ctx context.Context, emp model.Employee, week model.W
 	if !needsPicker(entries) {
 		return in, nil
 	}
-	recent, err := r.store.RecentProjects(ctx, emp.ID, recentProjects)
+	active, err := r.store.ActiveProjects(ctx, "", 1)
 	if err != nil {
 		return blocks.WeekInput{}, unavailable(err)
 	}
-	all, err := r.store.ActiveProjects(ctx, "", pickerOptions-len(recent))
+	if len(active) == 0 {
+		in.NoProjects = true
+		return in, nil
+	}
+	sugg, err := r.store.SuggestProjects(ctx, []int64{emp.ID}, week)
 	if err != nil {
 		return blocks.WeekInput{}, unavailable(err)
 	}
-	in.RecentProjects, in.OtherProjects = pickerProjects(recent, all)
+	in.Suggestions = make(map[int64]blocks.Suggestion)
+	for id, s := range sugg {
+		if s.Offered() {
+			in.Suggestions[id] = blocks.Suggestion{
+				Project: blocks.Project{ID: s.ProjectID, Name: s.ProjectName, Client: s.ClientName}, Why: s.Why()}
+		}
+	}
+	in.SuggestionsDigest = storage.SuggestionDigest(sugg)
 	return in, nil
 }
 
@@ -116,22 +119,6 @@ func needsPicker(entries []model.Entry) bool {
 		}
 	}
 	return false
-}
-
-// pickerProjects turns the stored options into the picker's two groups,
-// dropping from the others what is already among the recent ones.
-func pickerProjects(recent, all []storage.ProjectOption) (first, others []blocks.Project) {
-	seen := make(map[int64]bool, len(recent))
-	for _, p := range recent {
-		seen[p.ID] = true
-		first = append(first, blocks.Project{ID: p.ID, Name: p.Name, Client: p.ClientName})
-	}
-	for _, p := range all {
-		if !seen[p.ID] {
-			others = append(others, blocks.Project{ID: p.ID, Name: p.Name, Client: p.ClientName})
-		}
-	}
-	return first, others
 }
 
 // WeekBlocks builds the week view of one person, for any surface: the

@@ -1,0 +1,106 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/tallyhq/tally/blocks"
+	"github.com/tallyhq/tally/model"
+	"github.com/tallyhq/tally/review"
+	"github.com/tallyhq/tally/timesheet"
+)
+
+// ProjectSearcher answers the project pickers' searches (*timesheet.Picker).
+type ProjectSearcher interface {
+	Search(ctx context.Context, slackUserID string, entryID int64, query string) (timesheet.PickerAnswer, error)
+}
+
+// HandleSuggestion implements bot.SuggestionHandler: the options of an
+// entry's project picker for what the person typed. Only a picker tally
+// drew gets options — the assign_project select of the block of an
+// unallocated entry of the person typing; anything else is offered nothing.
+func (h *Handler) HandleSuggestion(ctx context.Context, cb slack.InteractionCallback) (any, error) {
+	if cb.ActionID != blocks.ActionAssignProject || h.picker == nil {
+		return blocks.NoOptions(), nil
+	}
+	entryID, err := blocks.ParseEntryBlockID(cb.BlockID)
+	if err != nil {
+		return blocks.NoOptions(), &model.Error{Code: model.EInvalid, Message: "not a picker tally drew", Err: err}
+	}
+	ans, err := h.picker.Search(ctx, cb.User.ID, entryID, cb.Value)
+	if err != nil {
+		return nil, err
+	}
+	if !ans.Open {
+		return blocks.NoOptions(), nil
+	}
+	return blocks.ProjectOptions(blocks.ProjectOptionsInput{EntryID: entryID, Suggested: ans.Suggested,
+		Recent: ans.Recent, Matches: ans.Matches}), nil
+}
+
+// useSuggestion accepts the suggested project of one entry.
+func (h *Handler) useSuggestion(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) (func(context.Context), error) {
+	id, project, err := blocks.ParseProjectValue(a.Value)
+	if err != nil {
+		return h.refuse(cb, "That button is broken; run /timesheet for a fresh one.", err)
+	}
+	res, err := h.confirmer.AcceptSuggestion(ctx, cb.User.ID, id, project)
+	var changed *review.SuggestionChangedError
+	if errors.As(err, &changed) {
+		return h.redrawWithNotice(cb, changed.Week, err), err
+	}
+	return h.afterEntryAction(cb, res.Week, id, err), err
+}
+
+// assignSuggestions accepts every suggestion of the week the button was
+// drawn for, exactly those its confirmation dialog listed.
+func (h *Handler) assignSuggestions(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) (func(context.Context), error) {
+	week, digest, err := blocks.ParseSuggestionsValue(a.Value)
+	if err != nil {
+		return h.refuse(cb, "That button is broken; run /timesheet for a fresh one.", err)
+	}
+	if err := timesheet.ActWindow(h.now()).Check(week); err != nil {
+		return h.replyError(cb, err), err
+	}
+	_, err = h.confirmer.AcceptSuggestions(ctx, cb.User.ID, week, digest)
+	var changed *review.SuggestionChangedError
+	switch {
+	case errors.As(err, &changed):
+		return h.redrawWithNotice(cb, week, err), err
+	case err != nil:
+		return h.replyError(cb, err), err
+	}
+	return h.redrawWithNotice(cb, week, nil), nil
+}
+
+// redrawWithNotice redraws the person's week on the surface clicked (and
+// tells listeners it changed); a non-nil notice is also said to them.
+func (h *Handler) redrawWithNotice(cb slack.InteractionCallback, week model.Week, notice error) func(context.Context) {
+	user := cb.User.ID
+	var say func(context.Context)
+	if notice != nil {
+		say = h.replyError(cb, notice)
+	}
+	return func(ctx context.Context) {
+		if say != nil {
+			say(ctx)
+		}
+		emp, msg, err := h.employee(ctx, user)
+		if msg != nil || err != nil {
+			return
+		}
+		h.afterChange(ctx, emp, week)
+		if cb.Container.Type == "view" {
+			h.refreshHome(ctx, user, &week)
+			return
+		}
+		view, err := h.weeks.WeekBlocks(ctx, emp, week, blocks.MaxMessageBlocks)
+		if err != nil {
+			return
+		}
+		h.replace(ctx, cb, blocks.NotificationText(fmt.Sprintf("Your week %s", week.Label())), view)
+	}
+}

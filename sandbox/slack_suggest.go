@@ -1,0 +1,226 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// SuggestSpec describes typing in an external select: the surface as in
+// BlockActionSpec (a message, a view or the user's Home), the select's
+// ActionID (BlockID when several blocks have one), and the typed Query.
+type SuggestSpec struct {
+	ActionID string
+	BlockID  string
+	Query    string
+
+	ChannelID string
+	MessageTS string
+	ViewID    string
+	Home      bool
+}
+
+// SlackOption is one option of a block_suggestion answer.
+type SlackOption struct {
+	Group       string // the option group's label, "" without groups
+	Text        string
+	Value       string
+	Description string
+}
+
+// SlackSuggestion is one block_suggestion the fake sent and what the app
+// answered.
+type SlackSuggestion struct {
+	UserID   string
+	ActionID string
+	BlockID  string
+	Query    string
+	Options  []SlackOption
+	// Refused says why Slack would have refused the answer ("" when it
+	// was accepted); a refused answer shows the person no options.
+	Refused string
+}
+
+// ErrSlackOptionsRefused is returned by Suggest when the app's answer
+// breaks Slack's limits for external select options.
+var ErrSlackOptionsRefused = errors.New("slack fake: block_suggestion answer refused")
+
+// Limits of an options load answer. Slack's Block Kit reference, "Select
+// menu element" (docs.slack.dev/reference/block-kit/block-elements/
+// select-menu-element#external_select): each time the menu is opened or
+// typed in, the app answers (within 3 seconds) with an object containing
+// either an options array or an option_groups array, at most 100 options
+// (or 100 option groups); "Option object": text at most 75 characters,
+// value at most 150; "Option group object": label at most 75.
+const (
+	slackMaxSuggestOptions = 100
+	slackMaxOptionText     = 75
+	slackMaxOptionValue    = 150
+)
+
+// Suggest sends a block_suggestion for the external select spec names,
+// as Slack does while a person types in it (from the first click when its
+// min_query_length is 0), waits for the ack and returns the options it
+// carried. The answer is recorded (Suggestions). An answer past Slack's
+// limits, or that is not an options payload, is refused with
+// ErrSlackOptionsRefused, as Slack shows such a menu empty.
+func (s *Slack) Suggest(ctx context.Context, userID string, spec SuggestSpec) ([]SlackOption, error) {
+	s.mu.Lock()
+	payload, blockID, err := s.suggestPayloadLocked(userID, spec)
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	ack, err := s.SendEnvelope(ctx, "interactive", payload, true)
+	if err != nil {
+		return nil, err
+	}
+	opts, refused := slackReadOptions(ack.Payload)
+	s.mu.Lock()
+	s.suggestions = append(s.suggestions, SlackSuggestion{UserID: userID, ActionID: spec.ActionID, BlockID: blockID,
+		Query: spec.Query, Options: opts, Refused: refused})
+	s.mu.Unlock()
+	if refused != "" {
+		return nil, fmt.Errorf("%w: %s", ErrSlackOptionsRefused, refused)
+	}
+	return opts, nil
+}
+
+// Suggestions returns every block_suggestion sent so far with its answer.
+func (s *Slack) Suggestions() []SlackSuggestion {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]SlackSuggestion(nil), s.suggestions...)
+}
+
+// suggestPayloadLocked builds the block_suggestion payload Slack sends:
+// type, user, team, api_app_id, container, action_id, block_id, value (the
+// typed text), and the view or message (with channel) it comes from.
+func (s *Slack) suggestPayloadLocked(userID string, spec SuggestSpec) (map[string]any, string, error) {
+	u, err := s.userLocked(userID)
+	if err != nil {
+		return nil, "", err
+	}
+	payload := map[string]any{ //nolint:gosec // G101: the fake's fixed verification token, not a credential
+		"type":                  "block_suggestion",
+		"user":                  s.userObjLocked(u),
+		"api_app_id":            s.opts.AppID,
+		"token":                 "sandbox-verification-token",
+		"team":                  s.teamObj(),
+		"enterprise":            nil,
+		"is_enterprise_install": false,
+		"action_id":             spec.ActionID,
+		"value":                 spec.Query,
+	}
+	var blocks json.RawMessage
+	switch {
+	case spec.Home || spec.ViewID != "":
+		viewID := spec.ViewID
+		if spec.Home {
+			viewID = s.homeViewIDs[userID]
+		}
+		view, vb, ok := s.viewObjByIDLocked(viewID)
+		if !ok {
+			return nil, "", fmt.Errorf("slack fake: no view %q to type in", viewID)
+		}
+		blocks = vb
+		payload["container"] = map[string]any{"type": "view", "view_id": viewID}
+		payload["view"] = view
+	case spec.ChannelID != "" && spec.MessageTS != "":
+		container := map[string]any{"type": "message", "message_ts": spec.MessageTS, "channel_id": spec.ChannelID, "is_ephemeral": false}
+		payload["channel"] = map[string]any{"id": spec.ChannelID, "name": "directmessage"}
+		if m := s.findMessageLocked(spec.ChannelID, spec.MessageTS); m != nil && !m.Deleted {
+			blocks = m.Blocks
+			payload["message"] = s.messageObjLocked(m)
+		} else if m := s.findEphemeralLocked(userID, spec.ChannelID, spec.MessageTS); m != nil {
+			blocks = m.Blocks
+			container["is_ephemeral"] = true
+		} else {
+			return nil, "", fmt.Errorf("slack fake: no message %s in %s to type in", spec.MessageTS, spec.ChannelID)
+		}
+		payload["container"] = container
+	default:
+		return nil, "", fmt.Errorf("slack fake: a suggestion needs a message (ChannelID+MessageTS), a ViewID or Home")
+	}
+	el, blockID, ok := slackFindElement(blocks, spec.BlockID, spec.ActionID)
+	if !ok || el.Type != "external_select" {
+		// Slack only asks for the options of an external select.
+		return nil, "", fmt.Errorf("slack fake: no external_select with action_id %q (block_id %q) on that surface", spec.ActionID, spec.BlockID)
+	}
+	payload["block_id"] = blockID
+	return payload, blockID, nil
+}
+
+// slackReadOptions reads an options load answer, or says why Slack would
+// refuse it.
+func slackReadOptions(raw json.RawMessage) ([]SlackOption, string) {
+	type option struct {
+		Text        *slackTextObj `json:"text"`
+		Value       *string       `json:"value"`
+		Description *slackTextObj `json:"description"`
+	}
+	var p struct {
+		Options      *[]option `json:"options"`
+		OptionGroups *[]struct {
+			Label   *slackTextObj `json:"label"`
+			Options []option      `json:"options"`
+		} `json:"option_groups"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &p) != nil || (p.Options == nil) == (p.OptionGroups == nil) {
+		return nil, "the answer must carry either options or option_groups"
+	}
+	var out []SlackOption
+	check := func(group string, o option) string {
+		if o.Text == nil || o.Value == nil || o.Text.Type != "plain_text" {
+			return "an option needs plain_text text and a value"
+		}
+		if n := utf8.RuneCountInString(o.Text.Text); n == 0 || n > slackMaxOptionText {
+			return fmt.Sprintf("option text must be 1 to %d characters (got %d)", slackMaxOptionText, n)
+		}
+		if n := utf8.RuneCountInString(*o.Value); n == 0 || n > slackMaxOptionValue {
+			return fmt.Sprintf("option value must be 1 to %d characters (got %d)", slackMaxOptionValue, n)
+		}
+		so := SlackOption{Group: group, Text: o.Text.Text, Value: *o.Value}
+		if o.Description != nil {
+			if utf8.RuneCountInString(o.Description.Text) > slackMaxOptionText {
+				return fmt.Sprintf("option description must be at most %d characters", slackMaxOptionText)
+			}
+			so.Description = o.Description.Text
+		}
+		out = append(out, so)
+		return ""
+	}
+	if p.Options != nil {
+		if len(*p.Options) > slackMaxSuggestOptions {
+			return nil, fmt.Sprintf("no more than %d options allowed (got %d)", slackMaxSuggestOptions, len(*p.Options))
+		}
+		for _, o := range *p.Options {
+			if why := check("", o); why != "" {
+				return nil, why
+			}
+		}
+		return out, ""
+	}
+	if len(*p.OptionGroups) > slackMaxSuggestOptions {
+		return nil, fmt.Sprintf("no more than %d option groups allowed (got %d)", slackMaxSuggestOptions, len(*p.OptionGroups))
+	}
+	for _, g := range *p.OptionGroups {
+		if g.Label == nil || utf8.RuneCountInString(g.Label.Text) == 0 || utf8.RuneCountInString(g.Label.Text) > slackMaxOptionText {
+			return nil, fmt.Sprintf("option group label must be 1 to %d characters", slackMaxOptionText)
+		}
+		if len(g.Options) == 0 || len(g.Options) > slackMaxSuggestOptions {
+			return nil, fmt.Sprintf("an option group needs 1 to %d options", slackMaxSuggestOptions)
+		}
+		for _, o := range g.Options {
+			if why := check(g.Label.Text, o); why != "" {
+				return nil, why
+			}
+		}
+	}
+	if len(out) > slackMaxSuggestOptions {
+		return nil, fmt.Sprintf("no more than %d options allowed (got %d)", slackMaxSuggestOptions, len(out))
+	}
+	return out, ""
+}
