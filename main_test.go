@@ -51,7 +51,7 @@ var layers = map[string][]string{
 	"model":                {},
 	"config":               {},
 	"clock":                {},
-	"sandbox":              {"model"},
+	"sandbox":              {"model", "clock"},
 	"chaos":                {"sandbox", "storage", "storage/storagetest", "model", "clock"},
 	"internal/benchreport": {},
 }

@@ -161,6 +161,7 @@ func New(ctx context.Context, cfg config.Config, log *zap.Logger, opts ...Option
 	a.cmds = commands.New(commands.Options{
 		Weeks:     weeks,
 		Confirmer: a.review,
+		Picker:    timesheet.NewPicker(a.db),
 		API:       a.slack,
 		Home:      a.home,
 		Extra:     a.homeActions,

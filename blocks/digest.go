@@ -18,6 +18,13 @@ type DigestItem struct {
 	UnconfirmedSeconds int64
 	UnallocatedSeconds int64
 	ChangedSeconds     int64 // changed after confirmation
+	// UnpricedSeconds is billable time with no rate in force (why:
+	// UnpricedReason); OutsideSeconds time logged outside the person's
+	// employment (how: OutsideIssue).
+	UnpricedSeconds int64
+	UnpricedReason  model.UnpricedReason
+	OutsideSeconds  int64
+	OutsideIssue    model.EmploymentIssue
 }
 
 // DigestInput is a manager's Monday digest of last week.
@@ -25,6 +32,14 @@ type DigestInput struct {
 	Manager string
 	Week    model.Week
 	Items   []DigestItem // only people with something open; any order
+	// Team is the week of every report, done or not (people who left
+	// during the week included): the hours and money the digest states.
+	Team Summary
+}
+
+// teamLine states the team's week: hours and money, unpriced time apart.
+func teamLine(s Summary) string {
+	return fmt.Sprintf("Your team logged *%s* · %s", Duration(s.Seconds), s.Money())
 }
 
 // Digest builds the manager's Monday digest: who has not confirmed, how many
@@ -48,12 +63,13 @@ func Digest(in DigestInput) []slack.Block {
 		header("digest_header", "Open time · "+in.Week.Label()),
 	}
 	if len(items) == 0 {
-		out = append(out, section("digest_summary", fmt.Sprintf("Good morning %s — everyone in your team confirmed and allocated last week. :tada:", esc(in.Manager, 200))))
+		out = append(out, section("digest_summary", fmt.Sprintf("Good morning %s — everyone in your team confirmed and allocated last week. :tada:\n%s",
+			esc(in.Manager, 200), teamLine(in.Team))))
 		return out
 	}
 	out = append(out,
-		section("digest_summary", fmt.Sprintf("Good morning %s — last week %s still open: *%s* unconfirmed · *%s* unallocated · *%s* changed after confirmation.",
-			esc(in.Manager, 200), pluralVerb(len(items)), Duration(unconf), Duration(unalloc), Duration(changed))),
+		section("digest_summary", fmt.Sprintf("Good morning %s — last week %s still open: *%s* unconfirmed · *%s* unallocated · *%s* changed after confirmation.\n%s",
+			esc(in.Manager, 200), pluralVerb(len(items)), Duration(unconf), Duration(unalloc), Duration(changed), teamLine(in.Team))),
 		slack.NewDividerBlock(),
 	)
 	room := MaxMessageBlocks - len(out)
@@ -93,6 +109,12 @@ func digestLine(it DigestItem) string {
 	}
 	if it.ChangedSeconds > 0 {
 		parts = append(parts, Duration(it.ChangedSeconds)+" changed after confirmation")
+	}
+	if it.UnpricedSeconds > 0 {
+		parts = append(parts, billableText(nil, it.UnpricedSeconds, it.UnpricedReason)+" — ask HR")
+	}
+	if it.OutsideSeconds > 0 {
+		parts = append(parts, outsideText(it.OutsideSeconds, it.OutsideIssue))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, "all done")

@@ -73,6 +73,8 @@ func mixedWeek() WeekInput {
 		entry(205, 3, 16, 0, 30, 13, "Deleted meanwhile", model.StatusUnconfirmed),
 	}
 	in.Entries[4].Deleted = true
+	// Push notifications is billable with no rate in force: unpriced.
+	in.Entries[3].Amount, in.Entries[3].Unpriced = model.Money{}, model.UnpricedBeforeFirstRate
 	in.Suggestions = map[int64]Suggestion{201: testSuggestion()}
 	in.SuggestionsDigest = "0123456789abcdef"
 	return in

@@ -40,13 +40,17 @@ func weekCards(current model.Week, this, last Summary) *slack.SectionBlock {
 }
 
 func summaryCard(title string, w model.Week, s Summary) string {
-	return strings.Join([]string{
+	ls := []string{
 		fmt.Sprintf("*%s* · %s", title, w.Label()),
 		fmt.Sprintf("%s logged", Duration(s.Seconds)),
 		fmt.Sprintf("%s confirmed (%s)", Duration(s.ConfirmedSeconds), percent(s.ConfirmedSeconds, s.Seconds)),
 		fmt.Sprintf("%s unallocated", Duration(s.UnallocatedSeconds)),
-		"billable " + amounts(s.Billable),
-	}, "\n")
+		s.Money(),
+	}
+	if s.OutsideSeconds > 0 {
+		ls = append(ls, outsideText(s.OutsideSeconds, s.OutsideIssue))
+	}
+	return strings.Join(ls, "\n")
 }
 
 // weekNav holds previous/next week buttons (next only up to the current

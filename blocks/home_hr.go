@@ -9,14 +9,44 @@ import (
 	"github.com/tallyhq/tally/model"
 )
 
-// OrgTotals sums the organisation's week.
+// OrgTotals sums the organisation's week. Its hours and money are the one
+// organisation total (storage.DB.OrgTotals): everyone with time counts,
+// people who left during the week and Toggl users not in the roster too.
 type OrgTotals struct {
 	People          int // active employees
-	PeopleLogged    int // of them, people with time this week
+	PeopleLogged    int // everyone with time this week, leavers included
 	FullyConfirmed  int // people whose week is fully confirmed
 	Approved        int // people whose week is approved
 	Week            Summary
 	UnmatchedPeople int // active people without a Slack or Toggl user
+	// NoProjectSeconds is the time without a project, a bucket of its own
+	// ("No project"); NoProjectBillable its priced amount per currency.
+	NoProjectSeconds  int64
+	NoProjectBillable model.Amounts
+}
+
+// UnpricedPerson is someone with billable time that has no rate in force,
+// for HR: who, why, how much.
+type UnpricedPerson struct {
+	Name    string // a Toggl user's name or email when not in the roster
+	Reason  model.UnpricedReason
+	Entries int
+	Seconds int64
+}
+
+// OutsidePerson is someone with time logged outside their employment, for
+// HR: who, which entries, why.
+type OutsidePerson struct {
+	Name  string
+	Issue model.EmploymentIssue
+	// Date is the termination date (after_termination) or the hire date
+	// (before_hire); nil when unknown.
+	Date     *time.Time
+	Entries  int
+	Seconds  int64
+	EntryIDs []int64 // Toggl time entry ids
+	// Approved counts the entries a manager approved explicitly.
+	Approved int
 }
 
 // SyncRun is one row of sync_runs.
@@ -57,8 +87,12 @@ type HRHomeInput struct {
 	// ProblemsTotal is the number of open problems when Problems holds only
 	// the first ones; 0 means len(Problems).
 	ProblemsTotal int
-	ParkedInbox   []Parked
-	ParkedOutbox  []Parked
+	// Unpriced lists who has unpriced billable time in the week, and why;
+	// Outside who logged time outside their employment.
+	Unpriced     []UnpricedPerson
+	Outside      []OutsidePerson
+	ParkedInbox  []Parked
+	ParkedOutbox []Parked
 	// Location renders times; nil means UTC.
 	Location *time.Location
 }
@@ -85,14 +119,16 @@ func HRHome(in HRHomeInput) slack.HomeTabViewRequest {
 		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
 			mrkdwn(fmt.Sprintf("*People*\n%d active · %d logged time · %d without Slack or Toggl", o.People, o.PeopleLogged, o.UnmatchedPeople), MaxFieldText),
 			mrkdwn(fmt.Sprintf("*Weeks*\n%d fully confirmed · %d approved", o.FullyConfirmed, o.Approved), MaxFieldText),
-			mrkdwn(fmt.Sprintf("*Hours*\n%s logged · %s confirmed (%s) · %s unallocated",
+			mrkdwn(fmt.Sprintf("*Hours*\n%s logged · %s confirmed (%s) · %s in %s",
 				Duration(o.Week.Seconds), Duration(o.Week.ConfirmedSeconds), percent(o.Week.ConfirmedSeconds, o.Week.Seconds),
-				Duration(o.Week.UnallocatedSeconds)), MaxFieldText),
-			mrkdwn("*Billable*\n"+amounts(o.Week.Billable), MaxFieldText),
+				Duration(o.NoProjectSeconds), noProjectText), MaxFieldText),
+			mrkdwn(orgMoneyText(o), MaxFieldText),
 		}, nil, slack.SectionBlockOptionBlockID("org_totals")),
 		slack.NewDividerBlock(),
 		section("sync_runs", syncRunsText(in.SyncRuns, loc)),
 		section("roster_problems", problemsText(in.Problems, in.ProblemsTotal)),
+		section("unpriced_people", unpricedPeopleText(in.Unpriced)),
+		section("outside_employment", outsidePeopleText(in.Outside)),
 		slack.NewDividerBlock(),
 	}
 	out = append(out, parkedBlocks("inbox", "Parked webhook deliveries", ActionRetryInbox, in.ParkedInbox, loc)...)

@@ -38,7 +38,17 @@ type TeamMember struct {
 	Week       Summary // Summarize of the person's entries of the week
 	Approval   ApprovalStatus
 	Self       bool // the viewer's own row: nobody approves their own week
+	// Drift is set when the week's figures moved away from what was
+	// approved: the row says "changed after approval" with the difference
+	// until the week is approved again.
+	Drift *Drift
+	// OutsideApproved is set when the standing approval explicitly covers
+	// the week's time outside the person's employment.
+	OutsideApproved bool
 }
+
+// drifted reports whether the week moved away from what was approved.
+func (m TeamMember) drifted() bool { return m.Drift != nil && !m.Drift.Zero() }
 
 // ManagerHomeInput is what a manager's App Home shows.
 type ManagerHomeInput struct {
@@ -163,18 +173,11 @@ func ownSection(w model.Week, s Summary) *slack.SectionBlock {
 }
 
 func teamTotals(team []TeamMember) string {
-	var total Summary
-	total.Billable = model.Amounts{}
+	total := Summary{Billable: model.Amounts{}}
 	approved := 0
 	for _, m := range team {
-		total.Seconds += m.Week.Seconds
-		total.ConfirmedSeconds += m.Week.ConfirmedSeconds
-		total.UnallocatedSeconds += m.Week.UnallocatedSeconds
-		total.ChangedSeconds += m.Week.ChangedSeconds
-		for c, v := range m.Week.Billable {
-			total.Billable[c] += v
-		}
-		if m.Approval == ApprovalApproved {
+		total.Add(m.Week)
+		if m.Approval == ApprovalApproved && !m.drifted() {
 			approved++
 		}
 	}
@@ -201,14 +204,24 @@ func memberRow(w model.Week, m TeamMember) *slack.SectionBlock {
 	} else {
 		parts = append(parts, "0:00 unallocated")
 	}
-	parts = append(parts, amounts(s.Billable))
+	parts = append(parts, billableText(s.Billable, s.UnpricedSeconds, s.UnpricedReason))
+	if s.OutsideSeconds > 0 {
+		parts = append(parts, outsideText(s.OutsideSeconds, s.OutsideIssue))
+	}
 	text := strings.Join(parts, " · ") + "\n" + approvalText(m)
 	return section("member_"+strconv.FormatInt(m.EmployeeID, 10), text)
 }
 
 func approvalText(m TeamMember) string {
+	if m.drifted() {
+		return ":warning: changed after approval: " + m.Drift.Text() + " since approved — needs approval again"
+	}
 	switch m.Approval {
 	case ApprovalApproved:
+		if m.Week.OutsideSeconds > 0 && !m.OutsideApproved {
+			return fmt.Sprintf(":white_check_mark: approved, except %s outside employment (not billed until approved explicitly)",
+				Duration(m.Week.OutsideSeconds))
+		}
 		return ":white_check_mark: approved"
 	case ApprovalRejected:
 		return ":x: rejected"
@@ -225,6 +238,18 @@ func approvalText(m TeamMember) string {
 	}
 }
 
+// plainMoney is the money of a summary for a confirmation dialog.
+func plainMoney(s Summary) string {
+	t := "billable " + amounts(s.Billable)
+	if s.UnpricedSeconds > 0 {
+		t = "billable " + Duration(s.UnpricedSeconds) + " unpriced (" + s.UnpricedReason.Text() + ")"
+		if len(s.Billable) > 0 {
+			t = "billable " + amounts(s.Billable) + " and " + Duration(s.UnpricedSeconds) + " unpriced (" + s.UnpricedReason.Text() + ")"
+		}
+	}
+	return t
+}
+
 // memberActions holds Approve (a fully confirmed week not yet approved),
 // Reject (any week with time not already rejected) and Nudge (anything
 // open); nil when none applies.
@@ -235,12 +260,24 @@ func memberActions(w model.Week, m TeamMember) *slack.ActionBlock {
 	s := m.Week
 	value := PersonWeekValue(m.EmployeeID, w)
 	var els []slack.BlockElement
-	if s.Entries > 0 && s.Unconfirmed == 0 && m.Approval != ApprovalApproved {
+	ready := s.Entries > 0 && s.Unconfirmed == 0
+	if ready && m.Approval != ApprovalApproved {
 		b := button(ActionApproveWeek, value, "Approve")
 		b.Style = slack.StylePrimary
-		b.Confirm = confirmDialog("Approve this week?",
-			fmt.Sprintf("Approve %s's week %s: %s, billable %s.", esc(m.Name, 100), w.Label(), Duration(s.Seconds), amounts(s.Billable)),
-			"Approve", "Cancel")
+		text := fmt.Sprintf("Approve %s's week %s: %s, %s.", esc(m.Name, 100), w.Label(), Duration(s.Seconds), plainMoney(s))
+		if s.OutsideSeconds > 0 {
+			text += fmt.Sprintf(" The %s %s are not covered: they stay out of approved exports.",
+				Duration(s.OutsideSeconds), s.OutsideIssue.Text())
+		}
+		b.Confirm = confirmDialog("Approve this week?", text, "Approve", "Cancel")
+		els = append(els, b)
+	}
+	if ready && s.OutsideSeconds > 0 && (m.Approval != ApprovalApproved || !m.OutsideApproved) {
+		b := button(ActionApproveWeekOutside, value, "Approve incl. outside employment…")
+		b.Confirm = confirmDialog("Bill time outside employment?",
+			fmt.Sprintf("Approve %s's week %s including the %s %s? Those entries will be in approved exports and billed.",
+				esc(m.Name, 100), w.Label(), Duration(s.OutsideSeconds), s.OutsideIssue.Text()),
+			"Approve all", "Cancel")
 		els = append(els, b)
 	}
 	if s.Entries > 0 && m.Approval != ApprovalRejected {

@@ -129,17 +129,23 @@ func ApprovedDM(managerName string, week model.Week, seconds int64) []slack.Bloc
 }
 
 // ChangedAfterApprovalDM tells a person (the developer, or their approver
-// when forApprover) that an approved week changed in Toggl and needs
-// approval again. The approver's copy carries a Nudge button for
-// employeeID.
-func ChangedAfterApprovalDM(personName string, employeeID int64, week model.Week, forApprover bool) []slack.Block {
+// when forApprover) that an approved week changed after it was approved
+// (an edit in Toggl, a deleted entry, a backdated rate) and needs approval
+// again, with the difference from what was approved when diff is known.
+// The approver's copy carries a Nudge button for employeeID.
+func ChangedAfterApprovalDM(personName string, employeeID int64, week model.Week, diff *Drift, forApprover bool) []slack.Block {
+	change := ""
+	if diff != nil {
+		change = "\nDifference from what was approved: *" + diff.Text() + "*."
+	}
 	if !forApprover {
 		return []slack.Block{section("changed_after_approval", fmt.Sprintf(
-			":warning: Your approved week %s changed in Toggl, so it needs confirming and approving again.", week.Label()))}
+			":warning: Your approved week %s changed after it was approved, so it needs confirming and approving again.%s",
+			week.Label(), change))}
 	}
 	s := section("changed_after_approval", fmt.Sprintf(
-		":warning: *%s*'s approved week %s changed in Toggl and needs your approval again once they confirm it.",
-		esc(personName, 200), week.Label()))
+		":warning: *%s*'s approved week %s changed after you approved it and needs your approval again once they confirm it.%s",
+		esc(personName, 200), week.Label(), change))
 	s.Accessory = slack.NewAccessory(button(ActionNudge, strconv.FormatInt(employeeID, 10), "Nudge"))
 	return []slack.Block{s}
 }

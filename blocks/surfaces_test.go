@@ -216,12 +216,22 @@ func team(n int) []TeamMember {
 		if i%5 == 0 { // a fully confirmed week, ready to approve
 			s.ConfirmedSeconds, s.Unconfirmed, s.UnconfirmedSeconds = s.Seconds, 0, 0
 		}
-		out = append(out, TeamMember{
+		m := TeamMember{
 			EmployeeID: int64(500 + i),
 			Name:       fmt.Sprintf("Person %03d", (i*37)%n),
 			Week:       s,
 			Approval:   approvals[i%4],
-		})
+		}
+		switch i % 6 {
+		case 2: // billable time without a rate
+			m.Week.UnpricedSeconds, m.Week.Unpriced, m.Week.UnpricedReason = 1200, 1, model.UnpricedNoRate
+		case 3: // a backdated raise after approval
+			m.Drift = &Drift{Seconds: 0, Amounts: model.Amounts{"EUR": 2500}}
+		case 5: // time after the termination date, ready to approve
+			m.Week.Outside, m.Week.OutsideSeconds, m.Week.OutsideIssue = 1, 1200, model.AfterTermination
+			m.Week.ConfirmedSeconds, m.Week.Unconfirmed, m.Week.UnconfirmedSeconds = m.Week.Seconds, 0, 0
+		}
+		out = append(out, m)
 	}
 	return out
 }
@@ -256,13 +266,21 @@ func hrInput() HRHomeInput {
 		Current: testWeek, Week: testWeek,
 		Org: OrgTotals{People: 310, PeopleLogged: 290, FullyConfirmed: 200, Approved: 150, UnmatchedPeople: 4,
 			Week: Summary{Seconds: 290 * 38 * 3600, ConfirmedSeconds: 200 * 38 * 3600, UnallocatedSeconds: 120 * 3600,
-				Billable: model.Amounts{"EUR": 123456789, "USD": 5000000}}},
+				Billable: model.Amounts{"EUR": 123456789, "USD": 5000000}, UnpricedSeconds: 4*3600 + 1800,
+				UnpricedReason: model.UnpricedNoRate, OutsideSeconds: 7 * 3600, OutsideIssue: model.AfterTermination},
+			NoProjectSeconds: 120 * 3600, NoProjectBillable: model.Amounts{"EUR": 150000}},
 		SyncRuns: []SyncRun{
 			{ID: 3, Mode: "incremental", Status: "ok", Requests: 12, QuotaUsed: 12, StartedAt: start, FinishedAt: start.Add(42 * time.Second)},
 			{ID: 2, Mode: "full", Status: "quota_exhausted", Requests: 240, QuotaUsed: 240, StartedAt: start.Add(-time.Hour), FinishedAt: start.Add(-50 * time.Minute), Error: "toggl quota: 0 remaining, resets in 1200s"},
 			{ID: 1, Mode: "incremental", Status: "running", Requests: 1, StartedAt: start.Add(time.Minute)},
 		},
 		Problems: problems[:45], ProblemsTotal: 60,
+		Unpriced: []UnpricedPerson{
+			{Name: "Nora <Nolan>", Reason: model.UnpricedNoRate, Entries: 4, Seconds: 4 * 3600},
+			{Name: "toggl-user-77@example.com", Reason: model.UnpricedUnknownPerson, Entries: 1, Seconds: 1800},
+		},
+		Outside: []OutsidePerson{{Name: "Lee Leaver", Issue: model.AfterTermination, Date: &start, Entries: 7,
+			Seconds: 7 * 3600, EntryIDs: []int64{9001, 9002, 9003, 9004, 9005, 9006, 9007}}},
 		ParkedInbox:  []Parked{{ID: 77, What: "bamboohr webhook", Attempts: 5, Error: "employee 123: unknown currency \"XXX\"", At: start}},
 		ParkedOutbox: parked,
 	}
@@ -403,6 +421,10 @@ func TestMessagesGolden(t *testing.T) {
 		items = append(items, DigestItem{EmployeeID: int64(700 + i), Name: fmt.Sprintf("Dev %02d", 59-i),
 			Seconds: int64(i) * 3600, UnconfirmedSeconds: int64(i%3) * 1800, UnallocatedSeconds: int64(i%2) * 900, ChangedSeconds: int64(i%5) * 600})
 	}
+	items[58].UnpricedSeconds, items[58].UnpricedReason = 5400, model.UnpricedNoRate
+	items[59].OutsideSeconds, items[59].OutsideIssue = 3600, model.AfterTermination
+	team := Summary{Seconds: 1770 * 3600, Billable: model.Amounts{"EUR": 17700000}, UnpricedSeconds: 5400,
+		UnpricedReason: model.UnpricedNoRate}
 	edited := normalWeek().Entries[1]
 	edited.Seconds += 900
 	tests := []struct {
@@ -410,11 +432,12 @@ func TestMessagesGolden(t *testing.T) {
 		bs       []slack.Block
 		wantText []string
 	}{
-		{"digest", Digest(DigestInput{Manager: "Grace", Week: testWeek.Prev(), Items: items}),
+		{"digest", Digest(DigestInput{Manager: "Grace", Week: testWeek.Prev(), Items: items, Team: team}),
 			[]string{"Open time · 16–22 Nov 2026", "60 people have time", "[ Nudge ]", "and 14 more"}},
-		{"digest_small", Digest(DigestInput{Manager: "Grace", Week: testWeek.Prev(), Items: items[:2]}),
-			[]string{"2 people have time", "Dev 58"}},
-		{"digest_done", Digest(DigestInput{Manager: "Grace", Week: testWeek.Prev()}),
+		{"digest_small", Digest(DigestInput{Manager: "Grace", Week: testWeek.Prev(), Items: items[58:], Team: team}),
+			[]string{"2 people have time", "Dev 00", "billable ⚠️ 1:30 unpriced (no billable rate in BambooHR) — ask HR",
+				"1:00 outside employment (logged after the termination date)", "Your team logged 1770:00 · billable 177,000.00 EUR · ⚠️ 1:30 unpriced"}},
+		{"digest_done", Digest(DigestInput{Manager: "Grace", Week: testWeek.Prev(), Team: Summary{Seconds: 3600, Billable: model.Amounts{"EUR": 12000}}}),
 			[]string{"everyone in your team confirmed"}},
 		{"rejected_dm", RejectedDM("Grace <Hopper>", "Tuesday is missing.\n<@U123> please *add* it & re-confirm\n> not a quote", normalWeek()),
 			[]string{"Grace <Hopper> sent your week", "> Tuesday is missing.", "> <@U123> please ∗add∗ it & re-confirm", "> > not a quote"}},
@@ -457,8 +480,11 @@ func TestSmallMessages(t *testing.T) {
 		{"confirm-all usage", ConfirmAllUsage(""), "/confirm-all last week"},
 		{"nudge", NudgeDM("Grace", normalWeek()), "*Grace* asks you to confirm"},
 		{"approved", ApprovedDM("Grace", testWeek, 36000), "approved your week 23–29 Nov 2026 (10:00)"},
-		{"changed after approval, developer", ChangedAfterApprovalDM("Ada", 7, testWeek, false), "Your approved week"},
-		{"changed after approval, approver", ChangedAfterApprovalDM("Ada", 7, testWeek, true), `"value":"7"`},
+		{"changed after approval, developer", ChangedAfterApprovalDM("Ada", 7, testWeek, nil, false), "Your approved week"},
+		{"changed after approval, approver", ChangedAfterApprovalDM("Ada", 7, testWeek, nil, true), `"value":"7"`},
+		{"changed after approval with the difference", ChangedAfterApprovalDM("Ada", 7, testWeek,
+			&Drift{Seconds: -1800, Amounts: model.Amounts{"EUR": 15000, "USD": -2050}}, true),
+			"Difference from what was approved: *-0:30 h · +150.00 EUR · -20.50 USD*."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -193,13 +193,64 @@ func TestSummarize(t *testing.T) {
 	s := Summarize(mixedWeek().Entries)
 	want := Summary{Entries: 4, Seconds: (120 + 90 + 45 + 200) * 60, ConfirmedSeconds: 245 * 60,
 		UnallocatedSeconds: 165 * 60, ChangedSeconds: 90 * 60, Unconfirmed: 2, UnconfirmedSeconds: 210 * 60, Unallocated: 2,
-		Confirmable: 1, ConfirmableSeconds: 90 * 60}
+		Confirmable: 1, ConfirmableSeconds: 90 * 60,
+		Unpriced: 1, UnpricedSeconds: 200 * 60, UnpricedReason: model.UnpricedBeforeFirstRate}
 	billable := s.Billable
 	s.Billable = nil
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("Summarize = %+v, want %+v", s, want)
 	}
-	if billable.String() != (model.Amounts{"EUR": model.PriceMinor(290*60, 12000)}).String() {
+	// The unpriced entry is not in the amount: only the 1:30 priced.
+	if billable.String() != (model.Amounts{"EUR": model.PriceMinor(90*60, 12000)}).String() {
 		t.Errorf("billable %s", billable)
+	}
+}
+
+// Unpriced billable time is visible as unpriced with its reason, never as
+// "billable 0"; time outside employment is marked.
+func TestSummaryMoney(t *testing.T) {
+	priced := entry(1, 0, 9, 0, 60, 11, "priced", model.StatusConfirmed)
+	noRate := entry(2, 0, 10, 0, 120, 11, "no rate", model.StatusConfirmed)
+	noRate.Amount, noRate.Unpriced = model.Money{}, model.UnpricedNoRate
+	silent := entry(3, 0, 12, 0, 30, 11, "no amount, no reason", model.StatusConfirmed)
+	silent.Amount = model.Money{}
+	internal := entry(4, 0, 13, 0, 30, 12, "not billable", model.StatusConfirmed)
+	internal.Billable, internal.Amount = false, model.Money{}
+	leaver := entry(5, 1, 9, 0, 60, 11, "after leaving", model.StatusConfirmed)
+	leaver.Outside = model.AfterTermination
+	tests := []struct {
+		name    string
+		entries []model.Entry
+		want    []string
+		notWant []string
+	}{
+		{"priced only", []model.Entry{priced}, []string{"billable *120.00 EUR*"}, []string{"unpriced"}},
+		{"only unpriced", []model.Entry{noRate}, []string{"billable :warning: *2:00 unpriced* (no billable rate in BambooHR)"},
+			[]string{"billable *0*", "0.00"}},
+		{"priced and unpriced", []model.Entry{priced, noRate},
+			[]string{"billable *120.00 EUR* · :warning: *2:00 unpriced* (no billable rate in BambooHR)"}, nil},
+		{"billable without amount or reason", []model.Entry{silent}, []string{":warning: *0:30 unpriced* (no billable rate in force)"},
+			[]string{"billable *0*"}},
+		{"not billable is not unpriced", []model.Entry{internal}, []string{"billable *0*"}, []string{"unpriced"}},
+		{"outside employment", []model.Entry{priced, leaver},
+			[]string{":warning: *1:00 outside employment* (logged after the termination date)"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			line := Summarize(tt.entries).Line()
+			card := summaryCard("This week", testWeek, Summarize(tt.entries))
+			for _, got := range []string{line, card} {
+				for _, w := range tt.want {
+					if !strings.Contains(got, w) {
+						t.Errorf("%q lacks %q", got, w)
+					}
+				}
+				for _, w := range tt.notWant {
+					if strings.Contains(got, w) {
+						t.Errorf("%q has %q", got, w)
+					}
+				}
+			}
+		})
 	}
 }

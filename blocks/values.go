@@ -32,6 +32,11 @@ const (
 	RejectReasonActionID = "reason_input"      // action_id of the reason input
 )
 
+// ActionApproveWeekOutside approves a week including its time logged
+// outside the person's employment — an explicit choice behind a dialog;
+// value PersonWeekValue.
+const ActionApproveWeekOutside = "approve_week_outside"
+
 // TogglTimerURL is where the "Open Toggl" button leads.
 const TogglTimerURL = "https://track.toggl.com/timer"
 

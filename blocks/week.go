@@ -212,8 +212,8 @@ func dayContext(d day) *slack.ContextBlock {
 func daySection(d day) *slack.SectionBlock {
 	ls := make([]string, len(d.entries))
 	for i, e := range d.entries {
-		ls[i] = fmt.Sprintf("`%s` %s %s %s — %s", e.Start.Format("15:04"), Duration(e.Seconds),
-			statusIcon(e.Status), projectText(e, 60), descriptionText(e.Description, 80))
+		ls[i] = fmt.Sprintf("`%s` %s %s %s — %s%s", e.Start.Format("15:04"), Duration(e.Seconds),
+			statusIcon(e.Status), projectText(e, 60), descriptionText(e.Description, 80), moneyMark(e))
 	}
 	head := fmt.Sprintf("*%s* · %s", d.date.Format("Monday 2 Jan"), Duration(d.seconds))
 	body := lines(append([]string{head}, ls...), MaxSectionText, func(n int) string {
@@ -237,9 +237,9 @@ func offered(in WeekInput, entries []model.Entry) []model.Entry {
 // entryBlocks is one entry: its section with the Confirm button or the
 // project picker, and for a suggested project a "Use <project>" button.
 func entryBlocks(e model.Entry, in WeekInput) []slack.Block {
-	text := fmt.Sprintf("*%s* · %s · %s\n%s\n%s",
+	text := fmt.Sprintf("*%s* · %s · %s\n%s\n%s%s",
 		e.Start.Format("15:04"), Duration(e.Seconds), projectText(e, 300),
-		descriptionText(e.Description, 2000), statusText(e.Status))
+		descriptionText(e.Description, 2000), statusText(e.Status), entryMoneyText(e))
 	s := section(EntryBlockID(e.ID), text)
 	switch {
 	case !e.Allocated() && in.NoProjects:
@@ -328,4 +328,30 @@ func capBlocks(bs []slack.Block, max int) []slack.Block {
 		return bs[:max]
 	}
 	return bs
+}
+
+// moneyMark is the short note of a compact entry line: unpriced, or
+// outside the person's employment ("" for neither).
+func moneyMark(e model.Entry) string {
+	var out string
+	if e.UnpricedWhy() != model.Priced {
+		out += " · :warning: unpriced"
+	}
+	if e.Outside != model.EmploymentOK {
+		out += " · :warning: outside employment"
+	}
+	return out
+}
+
+// entryMoneyText is the full note of an entry's own section: why it is
+// unpriced, how it lies outside the person's employment ("" for neither).
+func entryMoneyText(e model.Entry) string {
+	var out string
+	if why := e.UnpricedWhy(); why != model.Priced {
+		out += "\n:warning: unpriced: " + why.Text()
+	}
+	if e.Outside != model.EmploymentOK {
+		out += "\n:warning: " + e.Outside.Text()
+	}
+	return out
 }

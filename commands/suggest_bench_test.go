@@ -2,12 +2,17 @@ package commands
 
 import (
 	"fmt"
+	"os"
+	"runtime/pprof"
+	"runtime"
+	"syscall"
 	"sort"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tallyhq/tally/sandbox"
+	"github.com/tallyhq/tally/timesheet"
 	"github.com/tallyhq/tally/storage/storagetest"
 )
 
@@ -50,6 +55,29 @@ func BenchmarkPickerSuggest(b *testing.B) {
 	var lat []time.Duration
 	var mu sync.Mutex
 	b.ResetTimer()
+	timesheet.DebugStart = time.Now()
+	var ru0 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	defer func() {
+		var ru1 syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+		cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano())
+		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu_ms/burst")
+	}()
+	defer timesheet.DebugDump()
+	if pf := os.Getenv("H13_PROF"); pf != "" {
+		runtime.SetBlockProfileRate(1000)
+		runtime.SetMutexProfileFraction(5)
+		cf, _ := os.Create(pf + ".cpu")
+		_ = pprof.StartCPUProfile(cf)
+		defer func() {
+			pprof.StopCPUProfile()
+			bf, _ := os.Create(pf + ".block")
+			_ = pprof.Lookup("block").WriteTo(bf, 0)
+			mf, _ := os.Create(pf + ".mutex")
+			_ = pprof.Lookup("mutex").WriteTo(mf, 0)
+		}()
+	}
 	for n := 0; n < b.N; n++ {
 		var wg sync.WaitGroup
 		errs := make(chan error, burst)

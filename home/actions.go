@@ -18,6 +18,9 @@ import (
 // Decider approves and rejects weeks (review.Service).
 type Decider interface {
 	Approve(ctx context.Context, actorSlackID string, employeeID int64, week model.Week) (review.Decision, error)
+	// ApproveIncludingOutsideEmployment approves the week and explicitly
+	// covers its time logged outside the person's employment.
+	ApproveIncludingOutsideEmployment(ctx context.Context, actorSlackID string, employeeID int64, week model.Week) (review.Decision, error)
 	Reject(ctx context.Context, actorSlackID string, employeeID int64, week model.Week, reason string) (review.Decision, error)
 	CanDecide(ctx context.Context, actorSlackID string, employeeID int64) (bool, error)
 }
@@ -77,7 +80,7 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 	user := cb.User.ID
 	st := ParseState(cb.View.PrivateMetadata)
 	switch act.ActionID {
-	case blocks.ActionApproveWeek:
+	case blocks.ActionApproveWeek, blocks.ActionApproveWeekOutside:
 		emp, week, err := blocks.ParsePersonWeekValue(act.Value)
 		if err != nil {
 			return a.refuse(user, errBrokenButton, err)
@@ -85,18 +88,29 @@ func (a *Actions) HandleAction(ctx context.Context, cb slack.InteractionCallback
 		if refusal, err := a.checkDecision(ctx, user, emp, week); refusal != nil || err != nil {
 			return refusal, true, err
 		}
-		d, err := a.decider.Approve(ctx, user, emp, week)
+		approve := a.decider.Approve
+		if act.ActionID == blocks.ActionApproveWeekOutside {
+			// The explicit choice the confirm dialog asked for: time
+			// outside the person's employment is approved and billed too.
+			approve = a.decider.ApproveIncludingOutsideEmployment
+		}
+		d, err := approve(ctx, user, emp, week)
 		if err != nil {
 			return a.tell(user, err), true, err
 		}
 		return func(ctx context.Context) {
 			if d.Changed && d.Employee.SlackUserID != "" {
 				var secs int64
-				if entries, err := a.pub.opts.Weeks.WeekEntries(ctx, d.Employee, week); err == nil {
-					secs = blocks.Summarize(entries).Seconds
+				if d.Approved != nil {
+					secs = d.Approved.Seconds
 				}
 				a.dm(ctx, d.Employee.SlackUserID, blocks.NotificationText("Your week "+week.Label()+" was approved."),
 					blocks.ApprovedDM(a.name(ctx, user), week, secs))
+			}
+			if d.Changed && d.LeftOut > 0 {
+				a.dm(ctx, user, blocks.NotificationText("Approved without the time outside employment."),
+					blocks.Sentence(fmt.Sprintf("Approved %s's week %s without the %s logged outside their employment: those entries stay out of approved exports until you approve them explicitly.",
+						d.Employee.Name(), week.Label(), blocks.Duration(d.LeftOutSeconds))))
 			}
 			a.refresh(ctx, user, st)
 		}, true, nil

@@ -3,7 +3,7 @@ package home
 import (
 	"context"
 	"encoding/json"
-	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -27,6 +27,15 @@ type Data interface {
 	ParkedOutbox(ctx context.Context, limit int) ([]storage.ParkedItem, error)
 	RecentSyncRuns(ctx context.Context, limit int) ([]storage.SyncRun, error)
 	OpenRosterProblems(ctx context.Context) ([]storage.RosterProblem, error)
+	// WeekPeopleIDs lists active employees and anyone with time in the
+	// week (people who left during it included).
+	WeekPeopleIDs(ctx context.Context, week model.Week) ([]int64, error)
+	// OrgTotals is the one organisation total of hours and money.
+	OrgTotals(ctx context.Context, f storage.ExportFilter) (storage.Totals, error)
+	// UnpricedPeople and EmploymentProblems say who has billable time
+	// without a rate, and time outside their employment, in a date range.
+	UnpricedPeople(ctx context.Context, from, to time.Time) ([]storage.UnpricedPerson, error)
+	EmploymentProblems(ctx context.Context, from, to time.Time) ([]storage.EmploymentProblem, error)
 }
 
 // Team lists a manager's people (review.Service).
@@ -98,7 +107,25 @@ func toSummary(s storage.WeekSummary) blocks.Summary {
 		Confirmable:        s.Entries - s.Confirmed - s.Unallocated,
 		ConfirmableSeconds: s.Seconds - s.ConfirmedSeconds - s.UnallocatedSeconds,
 		Billable:           billable,
+		Unpriced:           s.Unpriced,
+		UnpricedSeconds:    s.UnpricedSeconds,
+		UnpricedReason:     model.UnpricedReason(s.UnpricedReason),
+		Outside:            s.OutsideEmployment,
+		OutsideSeconds:     s.OutsideEmploymentSeconds,
 	}
+}
+
+// toMember converts a stored week summary to a row of the team table: the
+// figures, the approval and how the week moved away from what was approved.
+func toMember(e model.Employee, s storage.WeekSummary) blocks.TeamMember {
+	m := blocks.TeamMember{EmployeeID: e.ID, Name: e.Name(), Week: toSummary(s), Approval: blocks.ApprovalStatus(s.Approval.Status)}
+	if s.Approved != nil {
+		m.OutsideApproved = s.Approved.IncludesOutsideEmployment
+		if d := s.Drift(); !d.Zero() {
+			m.Drift = &blocks.Drift{Seconds: d.Seconds, Amounts: d.Amounts}
+		}
+	}
+	return m
 }
 
 // managerHome builds the team view of a manager.
@@ -122,9 +149,7 @@ func (p *Publisher) managerHome(ctx context.Context, me model.Employee, current 
 	}
 	in := blocks.ManagerHomeInput{Viewer: me.Name(), Current: current, Week: week, Scope: st.Scope, Page: st.Page}
 	for _, e := range people {
-		s := byID[e.ID]
-		in.Team = append(in.Team, blocks.TeamMember{EmployeeID: e.ID, Name: e.Name(), Week: toSummary(s),
-			Approval: blocks.ApprovalStatus(s.Approval.Status)})
+		in.Team = append(in.Team, toMember(e, byID[e.ID]))
 	}
 	if own, ok := byID[me.ID]; ok && own.Entries > 0 {
 		sum := toSummary(own)
@@ -141,94 +166,13 @@ func (p *Publisher) managerHome(ctx context.Context, me model.Employee, current 
 		for _, ph := range projects {
 			label := ph.Project
 			if label == "" {
-				label = "(no project)"
+				label = storage.NoProject
 			}
 			in.HoursByProject = append(in.HoursByProject, blocks.BarRow{Label: label, Seconds: ph.Seconds})
 		}
 	}
 	v := blocks.ManagerHome(in)
 	v.PrivateMetadata = State{Week: week.String(), Scope: st.Scope, Page: st.Page}.encode()
-	return v, nil
-}
-
-// hrHome builds the organisation view of an HR admin.
-func (p *Publisher) hrHome(ctx context.Context, current model.Week, st State) (slack.HomeTabViewRequest, error) {
-	week := st.week(current)
-	ids, err := p.opts.Data.ActiveEmployeeIDs(ctx)
-	if err != nil {
-		return slack.HomeTabViewRequest{}, err
-	}
-	in := blocks.HRHomeInput{Current: current, Week: week, Location: p.opts.DefaultTZ}
-	in.Org.People = len(ids)
-	in.Org.Week.Billable = model.Amounts{}
-	if len(ids) > 0 {
-		sums, err := p.opts.Data.TeamSummaries(ctx, ids, week)
-		if err != nil {
-			return slack.HomeTabViewRequest{}, err
-		}
-		for _, s := range sums {
-			if s.Entries > 0 {
-				in.Org.PeopleLogged++
-				if s.Confirmed == s.Entries {
-					in.Org.FullyConfirmed++
-				}
-			}
-			if s.Approval.Status == storage.ApprovalApproved {
-				in.Org.Approved++
-			}
-			ws := toSummary(s)
-			in.Org.Week.Entries += ws.Entries
-			in.Org.Week.Seconds += ws.Seconds
-			in.Org.Week.ConfirmedSeconds += ws.ConfirmedSeconds
-			in.Org.Week.UnallocatedSeconds += ws.UnallocatedSeconds
-			in.Org.Week.Unconfirmed += ws.Unconfirmed
-			in.Org.Week.UnconfirmedSeconds += ws.UnconfirmedSeconds
-			in.Org.Week.Unallocated += ws.Unallocated
-			for c, v := range ws.Billable {
-				in.Org.Week.Billable[c] += v
-			}
-		}
-	}
-	if in.Org.UnmatchedPeople, err = p.opts.Data.UnmatchedPeople(ctx); err != nil {
-		return slack.HomeTabViewRequest{}, err
-	}
-	runs, err := p.opts.Data.RecentSyncRuns(ctx, 10)
-	if err != nil {
-		return slack.HomeTabViewRequest{}, err
-	}
-	for _, r := range runs {
-		sr := blocks.SyncRun{ID: r.ID, Mode: r.Mode, Status: r.Status, Requests: r.Requests, QuotaUsed: r.QuotaUsed, StartedAt: r.StartedAt, Error: r.Error}
-		if r.FinishedAt != nil {
-			sr.FinishedAt = *r.FinishedAt
-		}
-		in.SyncRuns = append(in.SyncRuns, sr)
-	}
-	problems, err := p.opts.Data.OpenRosterProblems(ctx)
-	if err != nil {
-		return slack.HomeTabViewRequest{}, err
-	}
-	in.ProblemsTotal = len(problems)
-	for _, rp := range problems {
-		person := rp.EmployeeName
-		if person == "" {
-			person = strings.TrimSpace(rp.Email + " " + rp.Subject)
-		}
-		in.Problems = append(in.Problems, blocks.RosterProblem{Kind: rp.Kind, Person: person, Detail: rp.Detail})
-	}
-	for _, q := range []struct {
-		list func(context.Context, int) ([]storage.ParkedItem, error)
-		out  *[]blocks.Parked
-	}{{p.opts.Data.ParkedInbox, &in.ParkedInbox}, {p.opts.Data.ParkedOutbox, &in.ParkedOutbox}} {
-		items, err := q.list(ctx, 15)
-		if err != nil {
-			return slack.HomeTabViewRequest{}, err
-		}
-		for _, it := range items {
-			*q.out = append(*q.out, blocks.Parked{ID: it.ID, What: it.What, Attempts: it.Attempts, Error: it.Error, At: it.At})
-		}
-	}
-	v := blocks.HRHome(in)
-	v.PrivateMetadata = State{Week: week.String()}.encode()
 	return v, nil
 }
 

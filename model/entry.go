@@ -74,8 +74,17 @@ type Entry struct {
 	UpdatedAt   time.Time // Toggl's "at"
 	ContentHash string
 	Deleted     bool
-	Amount      Money // billable amount; zero when not billable or no rate
-	Status      EntryStatus
+	// Amount is the billable amount at the rate in force on LocalDate:
+	// zero for a non-billable entry, empty (no currency) for an unpriced
+	// one — which is not an amount of zero (see Unpriced).
+	Amount Money
+	Status EntryStatus
+	// Unpriced says why a billable entry has no rate in force on its date
+	// (Priced otherwise); UnpricedWhy also catches sources that do not say.
+	Unpriced UnpricedReason
+	// Outside is set on an entry logged outside its person's employment
+	// (after the termination date, before the hire date).
+	Outside EmploymentIssue
 }
 
 // EntryStatus is where an entry stands with its confirmation.

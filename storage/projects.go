@@ -7,6 +7,11 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tallyhq/tally/model"
 )
 
 // ProjectCatalog is every active project with the catalog version it was
@@ -56,24 +61,225 @@ type PickerEntry struct {
 	// Open is true when the entry is a live, unallocated entry of that
 	// person: the only entries tally draws a picker for.
 	Open bool
+	// Day is the entry's local date (zero unless Open): the week its
+	// suggestion is computed in (PickerLeaders).
+	Day time.Time
 }
 
 // PickerEntry answers, in one round trip, whether entryID is an open
 // (live, unallocated) entry of the Slack user, together with the catalog
 // version. An unknown user or entry is not an error: Open is false.
 func (db *DB) PickerEntry(ctx context.Context, slackUserID string, entryID int64) (PickerEntry, error) {
-	var out PickerEntry
-	err := db.pool.QueryRow(ctx, `
-		SELECT c.version, coalesce(e.id, 0),
-			te.id IS NOT NULL AND te.project_id IS NULL AND te.deleted_at IS NULL
-		FROM project_catalog c
-		LEFT JOIN employees e ON e.slack_user_id = $1
-		LEFT JOIN time_entries te ON te.id = $2 AND te.employee_id = e.id
-		WHERE c.id = 1`, slackUserID, entryID).Scan(&out.CatalogVersion, &out.EmployeeID, &out.Open)
+	out, err := db.PickerEntries(ctx, []PickerKey{{SlackUserID: slackUserID, EntryID: entryID}})
 	if err != nil {
-		return PickerEntry{}, fmt.Errorf("picker entry %d: %w", entryID, err)
+		return PickerEntry{}, err
+	}
+	return out[0], nil
+}
+
+// PickerKey names one picker: the entry's and the Slack user typing in it.
+type PickerKey struct {
+	SlackUserID string
+	EntryID     int64
+}
+
+// PickerEntries is PickerEntry for many pickers in one statement: the
+// answers are in the order of keys, all read at one catalog version.
+func (db *DB) PickerEntries(ctx context.Context, keys []PickerKey) ([]PickerEntry, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	users := make([]string, len(keys))
+	entries := make([]int64, len(keys))
+	for i, k := range keys {
+		users[i], entries[i] = k.SlackUserID, k.EntryID
+	}
+	rows, err := db.pool.Query(ctx, `
+		SELECT k.i, c.version, coalesce(e.id, 0),
+			te.id IS NOT NULL AND te.project_id IS NULL AND te.deleted_at IS NULL, te.local_date
+		FROM project_catalog c
+		CROSS JOIN unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS k (slack_user_id, entry_id, i)
+		LEFT JOIN employees e ON e.slack_user_id = k.slack_user_id
+		LEFT JOIN time_entries te ON te.id = k.entry_id AND te.employee_id = e.id
+		WHERE c.id = 1`, users, entries)
+	if err != nil {
+		return nil, fmt.Errorf("picker entries: %w", err)
+	}
+	defer rows.Close()
+	out := make([]PickerEntry, len(keys))
+	seen := 0
+	for rows.Next() {
+		var (
+			i   int64
+			pe  PickerEntry
+			day *time.Time
+		)
+		if err := rows.Scan(&i, &pe.CatalogVersion, &pe.EmployeeID, &pe.Open, &day); err != nil {
+			return nil, fmt.Errorf("picker entries: %w", err)
+		}
+		if i < 1 || i > int64(len(keys)) {
+			return nil, fmt.Errorf("picker entries: row %d of %d keys", i, len(keys))
+		}
+		if pe.Open && day != nil {
+			pe.Day = *day
+		}
+		out[i-1] = pe
+		seen++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("picker entries: %w", err)
+	}
+	if seen != len(keys) {
+		// Only a missing catalog row (migration 00080 inserts it) gets here.
+		return nil, fmt.Errorf("picker entries: %d answers for %d keys", seen, len(keys))
 	}
 	return out, nil
+}
+
+// ActiveCatalog says which projects are active, from the caller's copy of
+// the project catalog (ProjectCatalog).
+type ActiveCatalog interface {
+	ActiveProject(id int64) (ProjectOption, bool)
+}
+
+// PickerLeaders is what an empty search in an entry's picker shows first.
+type PickerLeaders struct {
+	// Suggestion is the entry's suggestion (Offered false: none).
+	Suggestion Suggestion
+	// Recent are the active projects the person logged time on most
+	// recently, newest first.
+	Recent []int64
+}
+
+// pickerRecentSQL lists the ids of the active projects employee $1 logged
+// time on most recently, newest first, at most $2 of them.
+const pickerRecentSQL = `
+	SELECT p.id
+	FROM (
+		SELECT project_id, max(start_at) AS last_used
+		FROM time_entries
+		WHERE employee_id = $1 AND project_id IS NOT NULL AND deleted_at IS NULL
+		GROUP BY project_id
+	) r
+	JOIN toggl_projects p ON p.id = r.project_id AND p.active
+	ORDER BY r.last_used DESC, p.id
+	LIMIT $2`
+
+// PickerLeaders returns, in one round trip, the suggestion for entryID of
+// the employee (on day, its PickerEntry.Day) and the employee's recent
+// projects, at most recent of them. The suggestion follows the rules of
+// SuggestProjects for the entry's week, with one difference in how it is
+// read: which projects are active comes from the caller's catalog copy
+// instead of a read of every active project, so a picker with thousands
+// of projects reads only the person's evidence.
+func (db *DB) PickerLeaders(ctx context.Context, employeeID, entryID int64, day time.Time, recent int, active ActiveCatalog) (PickerLeaders, error) {
+	week := model.WeekOf(day)
+	ids := []int64{employeeID}
+	b := &pgx.Batch{}
+	b.Queue(suggestTargetsSQL, ids, week.Start, week.End())
+	b.Queue(suggestHistorySQL, ids, week.Start.AddDate(0, 0, -7*SuggestHistoryWeeks), week.End())
+	b.Queue(pickerRecentSQL, employeeID, recent)
+	res := db.pool.SendBatch(ctx, b)
+	defer func() { _ = res.Close() }() // error paths only; the success path checks Close below
+	out := PickerLeaders{Suggestion: Suggestion{EntryID: entryID}}
+	target, found, err := pickerTarget(res, entryID)
+	if err != nil {
+		return PickerLeaders{}, fmt.Errorf("picker leaders of entry %d: %w", entryID, err)
+	}
+	hist, err := pickerHistory(res)
+	if err != nil {
+		return PickerLeaders{}, fmt.Errorf("picker leaders of entry %d: %w", entryID, err)
+	}
+	rows, err := res.Query()
+	if err == nil {
+		out.Recent, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	}
+	if err != nil {
+		return PickerLeaders{}, fmt.Errorf("recent projects of %d: %w", employeeID, err)
+	}
+	if err := res.Close(); err != nil {
+		return PickerLeaders{}, fmt.Errorf("picker leaders of entry %d: %w", entryID, err)
+	}
+	if found {
+		projects := hist.activeAmong(target, active)
+		s := hist.decide(target, projects)
+		if p, ok := projects[s.ProjectID]; ok {
+			s.ProjectName, s.ClientName = p.name, p.client
+		}
+		s.EntryID = entryID
+		out.Suggestion = s
+	}
+	return out, nil
+}
+
+// pickerTarget reads suggestTargetsSQL's rows and keeps entryID's.
+func pickerTarget(res pgx.BatchResults, entryID int64) (suggestTarget, bool, error) {
+	rows, err := res.Query()
+	if err != nil {
+		return suggestTarget{}, false, err
+	}
+	defer rows.Close()
+	var out suggestTarget
+	found := false
+	for rows.Next() {
+		var t suggestTarget
+		if err := rows.Scan(&t.id, &t.employee, &t.team, &t.description, &t.before, &t.after); err != nil {
+			return suggestTarget{}, false, err
+		}
+		if t.id == entryID {
+			out, found = t, true
+		}
+	}
+	return out, found, rows.Err()
+}
+
+// pickerHistory reads suggestHistorySQL's rows.
+func pickerHistory(res pgx.BatchResults) (*suggestHistory, error) {
+	rows, err := res.Query()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	h := newSuggestHistory()
+	for rows.Next() {
+		var (
+			employee, project int64
+			team, description string
+			n                 int
+		)
+		if err := rows.Scan(&employee, &team, &description, &project, &n); err != nil {
+			return nil, err
+		}
+		h.add(employee, team, description, project, n)
+	}
+	return h, rows.Err()
+}
+
+// activeAmong returns the active projects, per the caller's catalog, among
+// those the rules can look at for t: its neighbours and every project of
+// the counted evidence. The rules ask only about these.
+func (h *suggestHistory) activeAmong(t suggestTarget, active ActiveCatalog) map[int64]suggestProject {
+	out := map[int64]suggestProject{}
+	seen := map[int64]bool{}
+	look := func(id int64) {
+		if id == 0 || seen[id] {
+			return
+		}
+		seen[id] = true
+		if p, ok := active.ActiveProject(id); ok {
+			out[id] = suggestProject{name: p.Name, client: p.ClientName}
+		}
+	}
+	look(t.before)
+	look(t.after)
+	// Every counted row bumps its person's habit: the habits hold every
+	// project of the evidence (description and team counts included).
+	for _, u := range h.habit {
+		for id := range u {
+			look(id)
+		}
+	}
+	return out
 }
 
 // SuggestionDigest is a short fingerprint of the offered suggestions (entry

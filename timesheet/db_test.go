@@ -122,10 +122,10 @@ func TestChangeNoticesGoOnceToPersonAndApprover(t *testing.T) {
 				}
 			}
 			want := map[string][]string{
-				"DUDEV": {"Your approved week " + week.Label() + " changed in Toggl and needs approval again."},
+				"DUDEV": {"Your approved week " + week.Label() + " changed after approval and needs approval again."},
 				"DUMGR": {
-					"Ada Lovelace's approved week " + week.Label() + " changed in Toggl.",
-					"Bob Builder's approved week " + week.Label() + " changed in Toggl.",
+					"Ada Lovelace's approved week " + week.Label() + " changed after approval.",
+					"Bob Builder's approved week " + week.Label() + " changed after approval.",
 				},
 			}
 			if len(api.posts) != len(want) {
@@ -228,11 +228,59 @@ func TestChangeNoticeTextEscaped(t *testing.T) {
 	if len(notices) != 2 {
 		t.Fatalf("%d notices", len(notices))
 	}
-	want := "&lt;!here&gt; &lt;https://evil|click&gt; &amp; co's approved week " + week.Label() + " changed in Toggl."
+	want := "&lt;!here&gt; &lt;https://evil|click&gt; &amp; co's approved week " + week.Label() + " changed after approval."
 	if got := notices[1].Text; got != want {
 		t.Fatalf("approver text %q, want %q", got, want)
 	}
 	if js := blocksText(t, notices[1].Blocks); strings.Contains(js, "<!here>") || strings.Contains(js, "<https://evil") {
 		t.Fatalf("blocks carry the raw name: %s", js)
+	}
+}
+
+// A backdated raise on an approved week: both DMs state the difference
+// from what was approved, in hours and amount per currency.
+func TestChangeNoticesCarryTheDifference(t *testing.T) {
+	t.Parallel()
+	db := storagetest.New(t)
+	ctx := context.Background()
+	dev := storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "1", Email: "ada@example.com",
+		First: "Ada", Last: "Lovelace", SlackUserID: "UDEV", SupervisorID: "2", TogglUserID: 100})
+	storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "2", Email: "grace@example.com",
+		First: "Grace", Last: "Hopper", SlackUserID: "UMGR"})
+	storagetest.AddProject(t, db, 5, "Apollo", "NASA")
+	storagetest.AddRate(t, db, dev, "2026-01-01", 10000, "EUR")
+	storagetest.AddEntry(t, db, storagetest.SeedEntry{ID: 1, TogglUserID: 100, EmployeeID: dev, ProjectID: 5,
+		Billable: true, Start: week.Start.Add(9 * time.Hour), Seconds: 7200})
+	err := db.InTx(ctx, func(tx storage.Tx) error {
+		if _, err := storage.ApprovalRecord(ctx, tx, storage.WeekApproval{EmployeeID: dev, Week: week,
+			Status: storage.ApprovalApproved, DecidedBy: "UMGR"}); err != nil {
+			return err
+		}
+		_, err := storage.ApprovalSnapshot(ctx, tx, dev, week, "UMGR", false)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A raise from 100.00 to 112.50 EUR/h, backdated before the week.
+	storagetest.AddRate(t, db, dev, week.Start.AddDate(0, 0, -1).Format(time.DateOnly), 11250, "EUR")
+	if _, err := db.MarkApprovalDrift(ctx); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := db.ChangedAfterApproval(ctx)
+	if err != nil || len(changed) != 1 {
+		t.Fatalf("changed weeks %v %v", changed, err)
+	}
+	notices := ChangeNotices(changed[0])
+	if len(notices) != 2 {
+		t.Fatalf("%d notices", len(notices))
+	}
+	for _, n := range notices {
+		if !strings.Contains(n.Text, "(±0:00 h · +25.00 EUR)") {
+			t.Errorf("%s text %q lacks the difference", n.SlackUserID, n.Text)
+		}
+		if js := blocksText(t, n.Blocks); !strings.Contains(js, "Difference from what was approved: *±0:00 h · +25.00 EUR*") {
+			t.Errorf("%s blocks lack the difference: %s", n.SlackUserID, js)
+		}
 	}
 }

@@ -57,9 +57,14 @@ func (f *fakeStore) Subtree(_ context.Context, managerID int64, _ bool) ([]model
 	return out, nil
 }
 
-func (f *fakeStore) WeekEntries(_ context.Context, employeeID int64, _ model.Week) ([]model.Entry, error) {
+func (f *fakeStore) PricedWeekEntries(_ context.Context, employeeID int64, _ model.Week) ([]storage.WeekEntry, error) {
 	f.reads[employeeID]++
-	return f.entries[employeeID], nil
+	out := make([]storage.WeekEntry, len(f.entries[employeeID]))
+	for i, e := range f.entries[employeeID] {
+		out[i] = storage.WeekEntry{Entry: e, Priced: e.Amount.Currency != "", Unpriced: storage.UnpricedReason(e.Unpriced),
+			Employment: storage.EmploymentIssue(e.Outside)}
+	}
+	return out, nil
 }
 
 func (f *fakeStore) SuggestProjects(context.Context, []int64, model.Week) (map[int64]storage.Suggestion, error) {

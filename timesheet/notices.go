@@ -21,25 +21,43 @@ type Notice struct {
 }
 
 // ChangeNotices are the DMs that tell the person and their approver that
-// an approved week changed in Toggl and needs approval again; nobody
-// without a Slack user is written to.
+// an approved week changed after approval (an edit in Toggl, a deletion, a
+// backdated rate) and needs approval again, with the difference in hours
+// and amount per currency from what was approved; nobody without a Slack
+// user is written to.
 func ChangeNotices(cw storage.ChangedWeek) []Notice {
+	diff := ChangeDrift(cw)
+	change := ""
+	if diff != nil {
+		change = " (" + diff.Text() + ")"
+	}
 	var out []Notice
 	if cw.EmployeeSlackID != "" {
 		out = append(out, Notice{
 			SlackUserID: cw.EmployeeSlackID,
-			Text:        blocks.NotificationText("Your approved week " + cw.Week.Label() + " changed in Toggl and needs approval again."),
-			Blocks:      blocks.ChangedAfterApprovalDM(cw.EmployeeName, cw.EmployeeID, cw.Week, false),
+			Text:        blocks.NotificationText("Your approved week " + cw.Week.Label() + " changed after approval" + change + " and needs approval again."),
+			Blocks:      blocks.ChangedAfterApprovalDM(cw.EmployeeName, cw.EmployeeID, cw.Week, diff, false),
 		})
 	}
 	if cw.ApproverSlackID != "" {
 		out = append(out, Notice{
 			SlackUserID: cw.ApproverSlackID,
-			Text:        blocks.NotificationText(cw.EmployeeName + "'s approved week " + cw.Week.Label() + " changed in Toggl."),
-			Blocks:      blocks.ChangedAfterApprovalDM(cw.EmployeeName, cw.EmployeeID, cw.Week, true),
+			Text:        blocks.NotificationText(cw.EmployeeName + "'s approved week " + cw.Week.Label() + " changed after approval" + change + "."),
+			Blocks:      blocks.ChangedAfterApprovalDM(cw.EmployeeName, cw.EmployeeID, cw.Week, diff, true),
 		})
 	}
 	return out
+}
+
+// ChangeDrift is the difference of a changed week from what was approved,
+// as the blocks show it; nil when the week has no approved record to
+// compare with (approved before records were kept).
+func ChangeDrift(cw storage.ChangedWeek) *blocks.Drift {
+	if !cw.HasDiff {
+		return nil
+	}
+	d := cw.Diff.Drift()
+	return &blocks.Drift{Seconds: d.Seconds, Amounts: d.Amounts}
 }
 
 // ChangedWeeks lists approved weeks that changed and closes telling their

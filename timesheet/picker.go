@@ -3,9 +3,9 @@ package timesheet
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	gosync "sync"
+	"time"
 
 	"github.com/tallyhq/tally/blocks"
 	"github.com/tallyhq/tally/storage"
@@ -14,19 +14,20 @@ import (
 // PickerStore is what the project search reads (*storage.DB).
 type PickerStore interface {
 	ProjectCatalog(ctx context.Context) (storage.ProjectCatalog, error)
-	PickerEntry(ctx context.Context, slackUserID string, entryID int64) (storage.PickerEntry, error)
-	RecentProjects(ctx context.Context, employeeID int64, limit int) ([]storage.ProjectOption, error)
-	SuggestionFor(ctx context.Context, employeeID, entryID int64) (storage.Suggestion, error)
+	PickerEntries(ctx context.Context, keys []storage.PickerKey) ([]storage.PickerEntry, error)
+	PickerLeaders(ctx context.Context, employeeID, entryID int64, day time.Time, recent int, active storage.ActiveCatalog) (storage.PickerLeaders, error)
 }
 
 // Picker answers the project picker's searches from an in-memory copy of
 // the active projects, matched on name and client, case- and
 // accent-insensitive. Each search asks Postgres one indexed question (is
-// this the person's open entry, and which catalog version is current) and
-// reloads the copy when the catalog moved, so an archived project is never
-// offered once the archive is stored.
+// this the person's open entry, and which catalog version is current;
+// searches arriving together share one statement) and reloads the copy
+// when the catalog moved, so an archived project is never offered once the
+// archive is stored.
 type Picker struct {
-	store PickerStore
+	store  PickerStore
+	checks *entryChecks
 
 	mu    gosync.RWMutex
 	index *projectIndex
@@ -37,7 +38,7 @@ type Picker struct {
 
 // NewPicker builds a Picker on store.
 func NewPicker(store PickerStore) *Picker {
-	return &Picker{store: store}
+	return &Picker{store: store, checks: &entryChecks{read: store.PickerEntries}}
 }
 
 // PickerAnswer is what a search found for one entry's picker.
@@ -57,10 +58,21 @@ type PickerAnswer struct {
 // recentInSearch is how many recent projects lead an empty search.
 const recentInSearch = 10
 
+// MaxSearchOptions is how many projects one search offers at most, in
+// all: half of what Slack allows (blocks.MaxOptions). A list that long is
+// already more than anyone scrolls; someone looking for a project beyond
+// it types more of its name or client. Every option costs in the answer
+// Slack waits for (about 90 bytes of JSON each, written, sent and read on
+// every keystroke).
+const MaxSearchOptions = 50
+
 // Search finds the projects to offer in entryID's picker for query, typed
-// by slackUserID. At most blocks.MaxOptions projects are returned in all.
+// by slackUserID. At most MaxSearchOptions projects are returned in all.
 func (p *Picker) Search(ctx context.Context, slackUserID string, entryID int64, query string) (PickerAnswer, error) {
-	pe, err := p.store.PickerEntry(ctx, slackUserID, entryID)
+	t0 := time.Now()
+	defer func() { DebugLog(t0, query) }()
+	pe, err := p.checks.check(ctx, storage.PickerKey{SlackUserID: slackUserID, EntryID: entryID})
+	DebugMark("check")
 	if err != nil {
 		return PickerAnswer{}, unavailable(err)
 	}
@@ -71,14 +83,15 @@ func (p *Picker) Search(ctx context.Context, slackUserID string, entryID int64, 
 	if err != nil {
 		return PickerAnswer{}, unavailable(err)
 	}
+	DebugMark("current")
 	ans := PickerAnswer{Open: true}
-	words := strings.Fields(fold(query))
+	words := strings.Fields(searchFold(query))
 	if len(words) == 0 {
-		if err := p.leaders(ctx, &ans, idx, pe.EmployeeID, entryID); err != nil {
+		if err := p.leaders(ctx, &ans, idx, pe, entryID); err != nil {
 			return PickerAnswer{}, err
 		}
 	}
-	room := blocks.MaxOptions - len(ans.Recent)
+	room := MaxSearchOptions - len(ans.Recent)
 	if ans.Suggested != nil {
 		room--
 	}
@@ -88,20 +101,17 @@ func (p *Picker) Search(ctx context.Context, slackUserID string, entryID int64, 
 
 // leaders fills what an empty search shows first: the suggestion and the
 // person's recent projects, as the catalog knows them.
-func (p *Picker) leaders(ctx context.Context, ans *PickerAnswer, idx *projectIndex, employeeID, entryID int64) error {
-	s, err := p.store.SuggestionFor(ctx, employeeID, entryID)
+func (p *Picker) leaders(ctx context.Context, ans *PickerAnswer, idx *projectIndex, pe storage.PickerEntry, entryID int64) error {
+	l, err := p.store.PickerLeaders(ctx, pe.EmployeeID, entryID, pe.Day, recentInSearch, idx)
 	if err != nil {
 		return unavailable(err)
 	}
-	if pr, ok := idx.byID[s.ProjectID]; ok && s.Offered() {
+	s := l.Suggestion
+	if pr, ok := idx.project(s.ProjectID); ok && s.Offered() {
 		ans.Suggested = &blocks.Suggestion{Project: pr, Why: s.Why()}
 	}
-	recent, err := p.store.RecentProjects(ctx, employeeID, recentInSearch)
-	if err != nil {
-		return unavailable(err)
-	}
-	for _, r := range recent {
-		if pr, ok := idx.byID[r.ID]; ok {
+	for _, id := range l.Recent {
+		if pr, ok := idx.project(id); ok {
 			ans.Recent = append(ans.Recent, pr)
 		}
 	}
@@ -134,64 +144,4 @@ func (p *Picker) current(ctx context.Context, v int64) (*projectIndex, error) {
 	p.index = idx
 	p.mu.Unlock()
 	return idx, nil
-}
-
-// projectIndex is one catalog version, folded for search and sorted by
-// client and name.
-type projectIndex struct {
-	version  int64
-	projects []indexedProject
-	byID     map[int64]blocks.Project
-}
-
-type indexedProject struct {
-	project blocks.Project
-	key     string // fold(name + " " + client)
-	client  string // fold(client), for the order
-	name    string // fold(name), for the order
-}
-
-func newProjectIndex(cat storage.ProjectCatalog) *projectIndex {
-	idx := &projectIndex{version: cat.Version, byID: make(map[int64]blocks.Project, len(cat.Projects))}
-	idx.projects = make([]indexedProject, 0, len(cat.Projects))
-	for _, p := range cat.Projects {
-		bp := blocks.Project{ID: p.ID, Name: p.Name, Client: p.ClientName}
-		idx.byID[p.ID] = bp
-		name, client := fold(p.Name), fold(p.ClientName)
-		idx.projects = append(idx.projects, indexedProject{project: bp, key: name + " " + client, client: client, name: name})
-	}
-	sort.Slice(idx.projects, func(i, j int) bool {
-		a, b := idx.projects[i], idx.projects[j]
-		if a.client != b.client {
-			return a.client < b.client
-		}
-		if a.name != b.name {
-			return a.name < b.name
-		}
-		return a.project.ID < b.project.ID
-	})
-	return idx
-}
-
-// search returns up to limit projects whose key contains every word.
-func (idx *projectIndex) search(words []string, limit int) []blocks.Project {
-	var out []blocks.Project
-	for _, ip := range idx.projects {
-		if len(out) >= limit {
-			break
-		}
-		if containsAll(ip.key, words) {
-			out = append(out, ip.project)
-		}
-	}
-	return out
-}
-
-func containsAll(key string, words []string) bool {
-	for _, w := range words {
-		if !strings.Contains(key, w) {
-			return false
-		}
-	}
-	return true
 }

@@ -65,45 +65,57 @@ func reminderText(week model.Week, entries int, needs bool) string {
 
 // DigestItem returns the digest line of one report's week, and false when
 // the report belongs in no digest: inactive, or their week has time and
-// all of it is confirmed and allocated. A report who logged nothing is
-// listed (the manager should know).
+// all of it is confirmed, allocated and priced. A report who logged
+// nothing is listed (the manager should know), and so is billable time
+// without a rate (unpriced: the manager asks HR for the rate).
 func DigestItem(report model.Employee, entries []model.Entry) (blocks.DigestItem, bool) {
 	if !report.Active {
 		return blocks.DigestItem{}, false
 	}
 	s := blocks.Summarize(entries)
-	if s.Entries > 0 && s.UnconfirmedSeconds == 0 && s.UnallocatedSeconds == 0 {
+	if s.Entries > 0 && s.UnconfirmedSeconds == 0 && s.UnallocatedSeconds == 0 && s.UnpricedSeconds == 0 {
 		return blocks.DigestItem{}, false
 	}
 	return blocks.DigestItem{EmployeeID: report.ID, Name: report.Name(), Seconds: s.Seconds,
 		UnconfirmedSeconds: s.UnconfirmedSeconds, UnallocatedSeconds: s.UnallocatedSeconds,
-		ChangedSeconds: s.ChangedSeconds}, true
+		ChangedSeconds: s.ChangedSeconds, UnpricedSeconds: s.UnpricedSeconds, UnpricedReason: s.UnpricedReason,
+		OutsideSeconds: s.OutsideSeconds, OutsideIssue: s.OutsideIssue}, true
 }
 
-// RenderDigest builds a manager's Monday digest (remind.RenderFunc): the
-// open items of their direct reports in the week; nothing open means no
-// digest.
-func (r *Reader) RenderDigest(ctx context.Context, managerID int64, week model.Week) ([]slack.Block, string, bool, string, error) {
+// Digest loads what a manager's Monday digest of a week shows: the open
+// items of their direct reports, and the week of all of them (Team) —
+// people who left during the week count with the time they logged, as in
+// every other total, though they are never listed for a nudge.
+func (r *Reader) Digest(ctx context.Context, managerID int64, week model.Week) (blocks.DigestInput, error) {
 	mgr, err := r.employee(ctx, managerID)
 	if err != nil {
-		return nil, "", false, "", err
+		return blocks.DigestInput{}, err
 	}
 	reports, err := r.store.Subtree(ctx, managerID, true)
 	if err != nil {
-		return nil, "", false, "", fmt.Errorf("reports of %d: %w", managerID, err)
+		return blocks.DigestInput{}, fmt.Errorf("reports of %d: %w", managerID, err)
 	}
-	in := blocks.DigestInput{Manager: mgr.Name(), Week: week}
+	in := blocks.DigestInput{Manager: mgr.Name(), Week: week, Team: blocks.Summary{Billable: model.Amounts{}}}
 	for _, rep := range reports {
-		if !rep.Active {
-			continue // skip the read: an inactive report is never listed
-		}
 		entries, err := r.WeekEntries(ctx, rep, week)
 		if err != nil {
-			return nil, "", false, "", err
+			return blocks.DigestInput{}, err
 		}
+		in.Team.Add(blocks.Summarize(entries))
 		if item, ok := DigestItem(rep, entries); ok {
 			in.Items = append(in.Items, item)
 		}
+	}
+	return in, nil
+}
+
+// RenderDigest builds a manager's Monday digest (remind.RenderFunc): the
+// open items of their direct reports in the week and the team's hours and
+// money; nothing open means no digest.
+func (r *Reader) RenderDigest(ctx context.Context, managerID int64, week model.Week) ([]slack.Block, string, bool, string, error) {
+	in, err := r.Digest(ctx, managerID, week)
+	if err != nil {
+		return nil, "", false, "", err
 	}
 	if len(in.Items) == 0 {
 		return nil, "", false, ReasonReportsDone, nil

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally/blocks"
 	"github.com/tallyhq/tally/model"
 )
 
@@ -79,8 +80,10 @@ func TestRenderDigest(t *testing.T) {
 			t.Errorf("digest lists %q", skipped)
 		}
 	}
-	if store.reads[gone.ID] != 0 {
-		t.Errorf("an inactive report's week was read %d times", store.reads[gone.ID])
+	// Gone Gray left: not listed, but the hour logged counts in the team's
+	// week, as in every other total.
+	if !strings.Contains(got, "Your team logged *3:00*") {
+		t.Errorf("digest does not count every report's time: %s", got)
 	}
 
 	// Everyone done (or gone): no digest.
@@ -88,6 +91,44 @@ func TestRenderDigest(t *testing.T) {
 	_, _, needs, reason, err := r.RenderDigest(context.Background(), mgr.ID, week)
 	if err != nil || needs || reason != ReasonReportsDone {
 		t.Fatalf("all done: needs=%v reason=%q err=%v", needs, reason, err)
+	}
+}
+
+// Billable time without a rate is an open item of the digest, shown as
+// unpriced with why — never as an amount of zero — and apart from the
+// priced amount in the team's line.
+func TestDigestShowsUnpricedTime(t *testing.T) {
+	t.Parallel()
+	mgr := model.Employee{ID: 10, FirstName: "Grace", Active: true}
+	priced := model.Employee{ID: 11, FirstName: "Paid", LastName: "Pike", Active: true}
+	norate := model.Employee{ID: 12, FirstName: "Nora", LastName: "Nolan", Active: true}
+	store := newFakeStore(mgr, priced, norate)
+	store.reports[mgr.ID] = []int64{priced.ID, norate.ID}
+	p := entry(1, 5, 3600, model.StatusConfirmed)
+	p.Billable, p.Amount = true, model.Money{Minor: 12000, Currency: "EUR"}
+	u := entry(2, 5, 7200, model.StatusConfirmed)
+	u.Billable, u.Unpriced = true, model.UnpricedNoRate
+	store.entries[priced.ID] = []model.Entry{p}
+	store.entries[norate.ID] = []model.Entry{u}
+	in, err := New(Options{Store: store}).Digest(context.Background(), mgr.ID, week)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(in.Items) != 1 || in.Items[0].EmployeeID != norate.ID || in.Items[0].UnpricedSeconds != 7200 {
+		t.Fatalf("items %+v, want Nora's 2:00 unpriced", in.Items)
+	}
+	if in.Team.Seconds != 3*3600 || in.Team.UnpricedSeconds != 7200 || in.Team.Billable["EUR"] != 12000 {
+		t.Fatalf("team %+v", in.Team)
+	}
+	got := blocksText(t, blocks.Digest(in))
+	for _, want := range []string{"billable :warning: *2:00 unpriced* (no billable rate in BambooHR) — ask HR",
+		"Your team logged *3:00* · billable *120.00 EUR* · :warning: *2:00 unpriced*"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("digest lacks %q: %s", want, got)
+		}
+	}
+	if strings.Contains(got, "billable *0*") {
+		t.Errorf("unpriced time shown as zero: %s", got)
 	}
 }
 

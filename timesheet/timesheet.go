@@ -18,7 +18,10 @@ type Store interface {
 	EmployeeByID(ctx context.Context, id int64) (model.Employee, error)
 	EmployeeBySlackID(ctx context.Context, slackUserID string) (model.Employee, error)
 	Subtree(ctx context.Context, managerID int64, directOnly bool) ([]model.Employee, error)
-	WeekEntries(ctx context.Context, employeeID int64, week model.Week) ([]model.Entry, error)
+	// PricedWeekEntries returns the week's entries with how each is
+	// priced: unpriced billable time and time outside the person's
+	// employment are shown as such on every surface.
+	PricedWeekEntries(ctx context.Context, employeeID int64, week model.Week) ([]storage.WeekEntry, error)
 	ActiveProjects(ctx context.Context, query string, limit int) ([]storage.ProjectOption, error)
 	SuggestProjects(ctx context.Context, employeeIDs []int64, week model.Week) (map[int64]storage.Suggestion, error)
 }
@@ -67,13 +70,31 @@ func (r *Reader) EmployeeBySlackID(ctx context.Context, slackUserID string) (mod
 }
 
 // WeekEntries loads a person's entries of a week, for summaries that need
-// no project picker.
+// no project picker. Each entry says why it is unpriced (Entry.Unpriced)
+// and whether it lies outside the person's employment (Entry.Outside).
 func (r *Reader) WeekEntries(ctx context.Context, emp model.Employee, week model.Week) ([]model.Entry, error) {
-	entries, err := r.store.WeekEntries(ctx, emp.ID, week)
+	priced, err := r.store.PricedWeekEntries(ctx, emp.ID, week)
 	if err != nil {
 		return nil, unavailable(err)
 	}
+	entries := make([]model.Entry, len(priced))
+	for i, w := range priced {
+		entries[i] = PricedEntry(w)
+	}
 	return entries, nil
+}
+
+// PricedEntry is a stored week entry as the surfaces read it: the entry
+// with its unpriced reason and employment issue.
+func PricedEntry(w storage.WeekEntry) model.Entry {
+	e := w.Entry
+	e.Unpriced = model.UnpricedReason(w.Unpriced)
+	e.Outside = model.EmploymentIssue(w.Employment)
+	if !w.Priced {
+		// No rate in force: the amount is unknown, not zero.
+		e.Amount = model.Money{}
+	}
+	return e
 }
 
 // WeekInput loads what the week view of a person shows: the entries and,

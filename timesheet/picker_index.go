@@ -1,0 +1,138 @@
+package timesheet
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/tallyhq/tally/blocks"
+	"github.com/tallyhq/tally/storage"
+)
+
+// projectIndex is one catalog version, folded for search and sorted by
+// client and name.
+type projectIndex struct {
+	version  int64
+	projects []storage.ProjectOption // by folded client, name, then id
+	// keys holds every project's search key, fold(name + " " + client),
+	// in the order of projects, each followed by a newline: one string a
+	// search scans at memory speed. A query word never holds whitespace,
+	// so it never matches across two keys.
+	keys string
+	ends []int // ends[i] is the offset of the newline after projects[i]'s key
+	byID map[int64]int
+}
+
+func newProjectIndex(cat storage.ProjectCatalog) *projectIndex {
+	type folded struct {
+		p            storage.ProjectOption
+		name, client string
+	}
+	fs := make([]folded, len(cat.Projects))
+	size := 0
+	for i, p := range cat.Projects {
+		fs[i] = folded{p: p, name: searchFold(p.Name), client: searchFold(p.ClientName)}
+		size += len(fs[i].name) + len(fs[i].client) + 2
+	}
+	slices.SortFunc(fs, func(a, b folded) int {
+		if c := strings.Compare(a.client, b.client); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.p.ID, b.p.ID)
+	})
+	idx := &projectIndex{version: cat.Version, projects: make([]storage.ProjectOption, len(fs)),
+		ends: make([]int, len(fs)), byID: make(map[int64]int, len(fs))}
+	var keys strings.Builder
+	keys.Grow(size)
+	for i, f := range fs {
+		idx.projects[i] = f.p
+		idx.byID[f.p.ID] = i
+		keys.WriteString(f.name)
+		keys.WriteByte(' ')
+		keys.WriteString(f.client)
+		idx.ends[i] = keys.Len()
+		keys.WriteByte('\n')
+	}
+	idx.keys = keys.String()
+	return idx
+}
+
+// ActiveProject implements storage.ActiveCatalog: the projects of this
+// catalog version are the active ones.
+func (idx *projectIndex) ActiveProject(id int64) (storage.ProjectOption, bool) {
+	i, ok := idx.byID[id]
+	if !ok {
+		return storage.ProjectOption{}, false
+	}
+	return idx.projects[i], true
+}
+
+// project returns the project id as the picker offers it.
+func (idx *projectIndex) project(id int64) (blocks.Project, bool) {
+	i, ok := idx.byID[id]
+	if !ok {
+		return blocks.Project{}, false
+	}
+	return pickerProject(idx.projects[i]), true
+}
+
+func pickerProject(p storage.ProjectOption) blocks.Project {
+	return blocks.Project{ID: p.ID, Name: p.Name, Client: p.ClientName}
+}
+
+// key returns projects[i]'s search key.
+func (idx *projectIndex) key(i int) string {
+	start := 0
+	if i > 0 {
+		start = idx.ends[i-1] + 1
+	}
+	return idx.keys[start:idx.ends[i]]
+}
+
+// search returns, in index order, up to limit projects whose key contains
+// every word (folded, without whitespace). It scans the keys for the
+// longest word and checks the others on the keys it is found in.
+func (idx *projectIndex) search(words []string, limit int) []blocks.Project {
+	if limit <= 0 {
+		return nil
+	}
+	out := make([]blocks.Project, 0, min(limit, len(idx.projects)))
+	if len(words) == 0 {
+		for _, p := range idx.projects[:min(limit, len(idx.projects))] {
+			out = append(out, pickerProject(p))
+		}
+		return out
+	}
+	lead := 0
+	for i, w := range words {
+		if len(w) > len(words[lead]) {
+			lead = i
+		}
+	}
+	for from := 0; len(out) < limit && from < len(idx.keys); {
+		at := strings.Index(idx.keys[from:], words[lead])
+		if at < 0 {
+			break
+		}
+		// The project whose key holds the hit: the first ending after it.
+		i := sort.SearchInts(idx.ends, from+at+1)
+		if containsAll(idx.key(i), words) {
+			out = append(out, pickerProject(idx.projects[i]))
+		}
+		from = idx.ends[i] + 1
+	}
+	return out
+}
+
+func containsAll(key string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(key, w) {
+			return false
+		}
+	}
+	return true
+}
