@@ -64,7 +64,7 @@ const recentInSearch = 10
 // it types more of its name or client. Every option costs in the answer
 // Slack waits for (about 90 bytes of JSON each, written, sent and read on
 // every keystroke).
-const MaxSearchOptions = 50
+const MaxSearchOptions = 10
 
 // Search finds the projects to offer in entryID's picker for query, typed
 // by slackUserID. At most MaxSearchOptions projects are returned in all.
