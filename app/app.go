@@ -106,6 +106,9 @@ func New(ctx context.Context, cfg config.Config, log *zap.Logger, opts ...Option
 		return nil, err
 	}
 	a.reg.MustRegister(storage.NewPoolCollector(a.db))
+	// Unpriced billable time of this and last week, so an alert can
+	// catch a missing rate before an invoice goes out.
+	a.reg.MustRegister(storage.NewUnpricedCollector(a.db, a.clock, cfg.DefaultLocation))
 	res, err := a.db.Migrate(ctx)
 	if err != nil {
 		return nil, err
@@ -170,7 +173,7 @@ func New(ctx context.Context, cfg config.Config, log *zap.Logger, opts ...Option
 		Now:       a.clock,
 		DefaultTZ: cfg.DefaultLocation,
 	})
-	a.notices = timesheet.NewNotifier(timesheet.NotifierOptions{Weeks: a.review, Slack: a.slack, Logger: log})
+	a.notices = timesheet.NewNotifier(timesheet.NotifierOptions{Weeks: a.review, Slack: a.slack, Ledger: a.db, Logger: log})
 	a.bot = bot.New(bot.Options{
 		API:          a.slack,
 		Logger:       log,

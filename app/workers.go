@@ -131,7 +131,7 @@ func (a *App) buildWorkers() error {
 			return err
 		}},
 	}
-	jobs = append(jobs, a.remind.ReminderJob(), a.remind.DigestJob())
+	jobs = append(jobs, a.remind.Jobs()...)
 	w.scheduler, err = schedule.New(schedule.Options{
 		DB: a.db, Instance: cfg.InstanceID, Log: log, Registerer: a.reg,
 	}, jobs...)

@@ -59,7 +59,11 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		opts.From.Format(time.DateOnly), opts.To.Format(time.DateOnly), where)
 	fmt.Fprintf(report, "confirmed billable: %s; all billable: %s\n", sum.Confirmed, sum.All)
 	if sum.Unpriced > 0 {
-		fmt.Fprintf(report, "warning: %d billable entries have no rate in force on their date and carry no amount\n", sum.Unpriced)
+		fmt.Fprintf(report, "warning: %d billable entries (%s h) are unpriced: no rate in force on their date; they carry no amount (column unpriced)\n",
+			sum.Unpriced, export.Hours(sum.UnpricedSeconds))
+	}
+	if sum.Changed > 0 {
+		fmt.Fprintf(report, "warning: %d entries changed after their week was approved (column changed_after_approval)\n", sum.Changed)
 	}
 	return nil
 }
