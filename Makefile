@@ -44,7 +44,8 @@ GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT := bin/golangci-lint-$(GOLANGCI_LINT_VERSION)-$(shell $(GO) env GOVERSION)/golangci-lint
 
 .PHONY: lint
-lint: $(GOLANGCI_LINT) ## run golangci-lint (staticcheck, gosec, errcheck, gofmt …; see .golangci.yml)
+lint: $(GOLANGCI_LINT) ## run golangci-lint (staticcheck, gosec, errcheck, gofmt …; see .golangci.yml) and check go.mod is tidy
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	@$(GOLANGCI_LINT) run ./...
 
 $(GOLANGCI_LINT):
