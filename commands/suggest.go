@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/slack-go/slack"
 
@@ -24,9 +23,6 @@ type ProjectSearcher interface {
 // drew gets options — the assign_project select of the block of an
 // unallocated entry of the person typing; anything else is offered nothing.
 func (h *Handler) HandleSuggestion(ctx context.Context, cb slack.InteractionCallback) (any, error) {
-	if os.Getenv("H13_NOOP") != "" {
-		return blocks.NoOptions(), nil
-	}
 	if cb.ActionID != blocks.ActionAssignProject || h.picker == nil {
 		return blocks.NoOptions(), nil
 	}

@@ -2,20 +2,13 @@ package commands
 
 import (
 	"fmt"
-	"os"
-	"runtime"
-	"runtime/pprof"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tallyhq/tally/sandbox"
 	"github.com/tallyhq/tally/storage/storagetest"
-	"github.com/tallyhq/tally/timesheet"
 )
 
 // BenchmarkPickerSuggest measures the picker search the way Slack drives
@@ -57,31 +50,6 @@ func BenchmarkPickerSuggest(b *testing.B) {
 	var lat []time.Duration
 	var mu sync.Mutex
 	b.ResetTimer()
-	timesheet.DebugStart = time.Now()
-	pg0 := pgCPU()
-	defer func() { b.ReportMetric(float64(pgCPU()-pg0)*10/float64(b.N), "pg_cpu_ms/burst") }()
-	var ru0 syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
-	defer func() {
-		var ru1 syscall.Rusage
-		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-		cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
-		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu_ms/burst")
-	}()
-	defer timesheet.DebugDump()
-	if pf := os.Getenv("H13_PROF"); pf != "" {
-		runtime.SetBlockProfileRate(1000)
-		runtime.SetMutexProfileFraction(5)
-		cf, _ := os.Create(pf + ".cpu")
-		_ = pprof.StartCPUProfile(cf)
-		defer func() {
-			pprof.StopCPUProfile()
-			bf, _ := os.Create(pf + ".block")
-			_ = pprof.Lookup("block").WriteTo(bf, 0)
-			mf, _ := os.Create(pf + ".mutex")
-			_ = pprof.Lookup("mutex").WriteTo(mf, 0)
-		}()
-	}
 	for n := 0; n < b.N; n++ {
 		var wg sync.WaitGroup
 		errs := make(chan error, burst)
@@ -115,24 +83,4 @@ func BenchmarkPickerSuggest(b *testing.B) {
 	b.ReportMetric(ms(0.50), "p50_ms")
 	b.ReportMetric(ms(0.99), "p99_ms")
 	b.ReportMetric(0, "ns/op")
-}
-
-func pgCPU() int64 {
-	var total int64
-	ds, _ := os.ReadDir("/proc")
-	for _, d := range ds {
-		raw, err := os.ReadFile("/proc/" + d.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		st := string(raw)
-		if !strings.Contains(st, "(postgres)") {
-			continue
-		}
-		f := strings.Fields(st[strings.LastIndex(st, ")")+2:])
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		s, _ := strconv.ParseInt(f[12], 10, 64)
-		total += u + s
-	}
-	return total
 }

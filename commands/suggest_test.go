@@ -68,8 +68,13 @@ func TestPickerSearchesEveryProject(t *testing.T) {
 	if len(opts) == 0 || opts[0].Value != "2001:900" || opts[0].Group != "Suggested" || opts[0].Description == "" {
 		t.Fatalf("empty search does not lead with the suggestion: %+v", opts)
 	}
-	if len(opts) > blocks.MaxOptions {
-		t.Errorf("%d options", len(opts))
+	// 64 projects: the list is filled up to the cap, the suggestion and
+	// the recent projects included, each project once.
+	if len(opts) != timesheet.MaxSearchOptions || len(values(opts)) != len(opts) {
+		t.Errorf("empty search: %d options (%d distinct), want %d", len(opts), len(values(opts)), timesheet.MaxSearchOptions)
+	}
+	if opts, err := f.suggest("UADA", m, 2003, "agency"); err != nil || len(opts) != timesheet.MaxSearchOptions {
+		t.Errorf("typed search of 60 matches: %d options (%v), want %d", len(opts), err, timesheet.MaxSearchOptions)
 	}
 	if opts, _ := f.suggest("UADA", m, 2003, ""); len(opts) > 0 && opts[0].Group == "Suggested" {
 		t.Errorf("entry without a suggestion leads with one: %+v", opts[0])
@@ -80,8 +85,8 @@ func TestPickerSearchesEveryProject(t *testing.T) {
 		t.Errorf("project archived after the index loaded is offered: %+v %v", opts, err)
 	}
 	// The answer was recorded by the fake as Slack received it.
-	if n := len(f.slack.Suggestions()); n != 8 {
-		t.Errorf("%d suggestions recorded, want 8", n)
+	if n := len(f.slack.Suggestions()); n != 9 {
+		t.Errorf("%d suggestions recorded, want 9", n)
 	}
 }
 

@@ -168,6 +168,8 @@ type Slack struct {
 	scopes        map[string]bool
 	sock          slackSocket
 	suggestions   []SlackSuggestion
+
+	surfaces slackSurfaces // its own lock: read outside mu
 }
 
 // NewSlack starts the fake on a random port of 127.0.0.1.

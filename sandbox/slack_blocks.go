@@ -176,6 +176,19 @@ type slackElement struct {
 // slackFindElement finds the interactive element with actionID (in blockID
 // when given) among blocks' elements, accessories and input elements.
 func slackFindElement(blocks json.RawMessage, blockID, actionID string) (slackElement, string, bool) {
+	return slackFindIn(slackSurfaceElements(blocks), blockID, actionID)
+}
+
+// slackSurfaceBlock is one block's id (Slack's generated one when the app
+// gave none) with its interactive elements.
+type slackSurfaceBlock struct {
+	id    string
+	elems []slackElement
+}
+
+// slackSurfaceElements reads the interactive elements of blocks, block by
+// block; nil when blocks cannot be read.
+func slackSurfaceElements(blocks json.RawMessage) []slackSurfaceBlock {
 	var list []struct {
 		BlockID   string         `json:"block_id"`
 		Elements  []slackElement `json:"elements"`
@@ -183,16 +196,14 @@ func slackFindElement(blocks json.RawMessage, blockID, actionID string) (slackEl
 		Element   *slackElement  `json:"element"`
 	}
 	if json.Unmarshal(blocks, &list) != nil {
-		return slackElement{}, "", false
+		return nil
 	}
+	out := make([]slackSurfaceBlock, len(list))
 	for i, b := range list {
 		id := b.BlockID
 		if id == "" {
 			// Slack generates a block_id when the app gave none.
 			id = "blk" + strconv.Itoa(i)
-		}
-		if blockID != "" && id != blockID {
-			continue
 		}
 		cands := append([]slackElement(nil), b.Elements...)
 		if b.Accessory != nil {
@@ -201,9 +212,20 @@ func slackFindElement(blocks json.RawMessage, blockID, actionID string) (slackEl
 		if b.Element != nil {
 			cands = append(cands, *b.Element)
 		}
-		for _, e := range cands {
+		out[i] = slackSurfaceBlock{id: id, elems: cands}
+	}
+	return out
+}
+
+// slackFindIn finds the element with actionID (in blockID when given).
+func slackFindIn(surface []slackSurfaceBlock, blockID, actionID string) (slackElement, string, bool) {
+	for _, b := range surface {
+		if blockID != "" && b.id != blockID {
+			continue
+		}
+		for _, e := range b.elems {
 			if e.ActionID == actionID {
-				return e, id, true
+				return e, b.id, true
 			}
 		}
 	}

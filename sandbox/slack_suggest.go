@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -68,11 +69,19 @@ const (
 // ErrSlackOptionsRefused, as Slack shows such a menu empty.
 func (s *Slack) Suggest(ctx context.Context, userID string, spec SuggestSpec) ([]SlackOption, error) {
 	s.mu.Lock()
-	payload, blockID, err := s.suggestPayloadLocked(userID, spec)
+	payload, blocks, err := s.suggestPayloadLocked(userID, spec)
 	s.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
+	// Finding the select reads the whole surface: outside the lock, so
+	// people typing at once do not wait for each other's surfaces.
+	el, blockID, ok := s.surfaces.find(blocks, spec.BlockID, spec.ActionID)
+	if !ok || el.Type != "external_select" {
+		// Slack only asks for the options of an external select.
+		return nil, fmt.Errorf("slack fake: no external_select with action_id %q (block_id %q) on that surface", spec.ActionID, spec.BlockID)
+	}
+	payload["block_id"] = blockID
 	ack, err := s.SendEnvelope(ctx, "interactive", payload, true)
 	if err != nil {
 		return nil, err
@@ -96,12 +105,13 @@ func (s *Slack) Suggestions() []SlackSuggestion {
 }
 
 // suggestPayloadLocked builds the block_suggestion payload Slack sends:
-// type, user, team, api_app_id, container, action_id, block_id, value (the
-// typed text), and the view or message (with channel) it comes from.
-func (s *Slack) suggestPayloadLocked(userID string, spec SuggestSpec) (map[string]any, string, error) {
+// type, user, team, api_app_id, container, action_id, value (the typed
+// text), and the view or message (with channel) it comes from; the caller
+// adds block_id from the surface's blocks it returns.
+func (s *Slack) suggestPayloadLocked(userID string, spec SuggestSpec) (map[string]any, json.RawMessage, error) {
 	u, err := s.userLocked(userID)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	payload := map[string]any{ //nolint:gosec // G101: the fake's fixed verification token, not a credential
 		"type":                  "block_suggestion",
@@ -123,7 +133,7 @@ func (s *Slack) suggestPayloadLocked(userID string, spec SuggestSpec) (map[strin
 		}
 		view, vb, ok := s.viewObjByIDLocked(viewID)
 		if !ok {
-			return nil, "", fmt.Errorf("slack fake: no view %q to type in", viewID)
+			return nil, nil, fmt.Errorf("slack fake: no view %q to type in", viewID)
 		}
 		blocks = vb
 		payload["container"] = map[string]any{"type": "view", "view_id": viewID}
@@ -138,27 +148,54 @@ func (s *Slack) suggestPayloadLocked(userID string, spec SuggestSpec) (map[strin
 			blocks = m.Blocks
 			container["is_ephemeral"] = true
 		} else {
-			return nil, "", fmt.Errorf("slack fake: no message %s in %s to type in", spec.MessageTS, spec.ChannelID)
+			return nil, nil, fmt.Errorf("slack fake: no message %s in %s to type in", spec.MessageTS, spec.ChannelID)
 		}
 		payload["container"] = container
 	default:
-		return nil, "", fmt.Errorf("slack fake: a suggestion needs a message (ChannelID+MessageTS), a ViewID or Home")
+		return nil, nil, fmt.Errorf("slack fake: a suggestion needs a message (ChannelID+MessageTS), a ViewID or Home")
 	}
-	el, blockID, ok := slackFindElement(blocks, spec.BlockID, spec.ActionID)
-	if !ok || el.Type != "external_select" {
-		// Slack only asks for the options of an external select.
-		return nil, "", fmt.Errorf("slack fake: no external_select with action_id %q (block_id %q) on that surface", spec.ActionID, spec.BlockID)
+	return payload, blocks, nil
+}
+
+// slackSurfaces remembers the elements of the surfaces people typed in,
+// by content: Slack reads a message or view once, not on every keystroke,
+// and reading a whole week's blocks for each one cost the fake more than
+// the app's answer. Blocks are never changed in place (an update stores
+// new ones), so the content is the key; the memo is dropped whole when it
+// holds slackSurfacesMax surfaces.
+type slackSurfaces struct {
+	mu sync.Mutex
+	m  map[string][]slackSurfaceBlock
+}
+
+const slackSurfacesMax = 1024
+
+// find is slackFindElement on a remembered surface.
+func (ss *slackSurfaces) find(blocks json.RawMessage, blockID, actionID string) (slackElement, string, bool) {
+	ss.mu.Lock()
+	surface, ok := ss.m[string(blocks)]
+	ss.mu.Unlock()
+	if !ok {
+		surface = slackSurfaceElements(blocks)
+		ss.mu.Lock()
+		if ss.m == nil || len(ss.m) >= slackSurfacesMax {
+			ss.m = make(map[string][]slackSurfaceBlock)
+		}
+		ss.m[string(blocks)] = surface
+		ss.mu.Unlock()
 	}
-	payload["block_id"] = blockID
-	return payload, blockID, nil
+	return slackFindIn(surface, blockID, actionID)
 }
 
 // slackReadOptions reads an options load answer, or says why Slack would
 // refuse it.
 func slackReadOptions(raw json.RawMessage) ([]SlackOption, string) {
+	// Absent text or value decode as empty, which the checks refuse as
+	// they refuse empty ones: no pointers needed (fewer allocations on
+	// an answer read at every keystroke).
 	type option struct {
-		Text        *slackTextObj `json:"text"`
-		Value       *string       `json:"value"`
+		Text        slackTextObj  `json:"text"`
+		Value       string        `json:"value"`
 		Description *slackTextObj `json:"description"`
 	}
 	var p struct {
@@ -173,16 +210,16 @@ func slackReadOptions(raw json.RawMessage) ([]SlackOption, string) {
 	}
 	var out []SlackOption
 	check := func(group string, o option) string {
-		if o.Text == nil || o.Value == nil || o.Text.Type != "plain_text" {
+		if o.Text.Type != "plain_text" {
 			return "an option needs plain_text text and a value"
 		}
 		if n := utf8.RuneCountInString(o.Text.Text); n == 0 || n > slackMaxOptionText {
 			return fmt.Sprintf("option text must be 1 to %d characters (got %d)", slackMaxOptionText, n)
 		}
-		if n := utf8.RuneCountInString(*o.Value); n == 0 || n > slackMaxOptionValue {
+		if n := utf8.RuneCountInString(o.Value); n == 0 || n > slackMaxOptionValue {
 			return fmt.Sprintf("option value must be 1 to %d characters (got %d)", slackMaxOptionValue, n)
 		}
-		so := SlackOption{Group: group, Text: o.Text.Text, Value: *o.Value}
+		so := SlackOption{Group: group, Text: o.Text.Text, Value: o.Value}
 		if o.Description != nil {
 			if utf8.RuneCountInString(o.Description.Text) > slackMaxOptionText {
 				return fmt.Sprintf("option description must be at most %d characters", slackMaxOptionText)

@@ -201,7 +201,7 @@ func (db *DB) PickerLeaders(ctx context.Context, employeeID, entryID int64, day 
 		return PickerLeaders{}, fmt.Errorf("picker leaders of entry %d: %w", entryID, err)
 	}
 	if found {
-		projects := hist.activeAmong(target, active)
+		projects := hist.activeAmong(active)
 		s := hist.decide(target, projects)
 		if p, ok := projects[s.ProjectID]; ok {
 			s.ProjectName, s.ClientName = p.name, p.client
@@ -256,27 +256,20 @@ func pickerHistory(res pgx.BatchResults) (*suggestHistory, error) {
 }
 
 // activeAmong returns the active projects, per the caller's catalog, among
-// those the rules can look at for t: its neighbours and every project of
-// the counted evidence. The rules ask only about these.
-func (h *suggestHistory) activeAmong(t suggestTarget, active ActiveCatalog) map[int64]suggestProject {
+// those the rules can look at: every project of the counted evidence. Each
+// counted row bumps its person's habit, so the habits hold them all: the
+// description and team counts, and the entry's neighbours (allocated
+// entries of the week, which the evidence includes).
+func (h *suggestHistory) activeAmong(active ActiveCatalog) map[int64]suggestProject {
 	out := map[int64]suggestProject{}
-	seen := map[int64]bool{}
-	look := func(id int64) {
-		if id == 0 || seen[id] {
-			return
-		}
-		seen[id] = true
-		if p, ok := active.ActiveProject(id); ok {
-			out[id] = suggestProject{name: p.Name, client: p.ClientName}
-		}
-	}
-	look(t.before)
-	look(t.after)
-	// Every counted row bumps its person's habit: the habits hold every
-	// project of the evidence (description and team counts included).
 	for _, u := range h.habit {
 		for id := range u {
-			look(id)
+			if _, seen := out[id]; seen {
+				continue
+			}
+			if p, ok := active.ActiveProject(id); ok {
+				out[id] = suggestProject{name: p.Name, client: p.ClientName}
+			}
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -71,5 +72,128 @@ func TestSuggestionDigest(t *testing.T) {
 	}
 	if storage.SuggestionDigest(map[int64]storage.Suggestion{3: {}}) != "" {
 		t.Error("digest of nothing offered")
+	}
+}
+
+// PickerEntries answers many pickers in one statement, in the order asked,
+// at one catalog version; an entry is open only to its owner while it is
+// live and unallocated, and its day comes with it.
+func TestPickerEntries(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storagetest.New(t)
+	storagetest.AddProject(t, db, 5, "Apollo", "NASA")
+	ada := storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "1", Email: "ada@example.com", First: "Ada", Last: "L", SlackUserID: "UADA", TogglUserID: 1})
+	bob := storagetest.AddEmployee(t, db, storagetest.SeedEmployee{BambooID: "2", Email: "bob@example.com", First: "Bob", Last: "B", SlackUserID: "UBOB", TogglUserID: 2})
+	start := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	storagetest.AddEntry(t, db, storagetest.SeedEntry{ID: 10, TogglUserID: 1, EmployeeID: ada, Start: start, Seconds: 60})
+	storagetest.AddEntry(t, db, storagetest.SeedEntry{ID: 11, TogglUserID: 1, EmployeeID: ada, ProjectID: 5, Start: start, Seconds: 60})
+	storagetest.AddEntry(t, db, storagetest.SeedEntry{ID: 12, TogglUserID: 1, EmployeeID: ada, Start: start, Seconds: 60})
+	storagetest.AddEntry(t, db, storagetest.SeedEntry{ID: 20, TogglUserID: 2, EmployeeID: bob, Start: start.AddDate(0, 0, 1), Seconds: 60})
+	if _, err := db.Exec(ctx, `UPDATE time_entries SET deleted_at = now() WHERE id = 12`); err != nil {
+		t.Fatal(err)
+	}
+	keys := []storage.PickerKey{{"UBOB", 20}, {"UADA", 10}, {"UADA", 11}, {"UADA", 12}, {"UBOB", 10},
+		{"UNOBODY", 10}, {"UADA", 99}, {"UADA", 10}}
+	want := []struct {
+		employee int64
+		open     bool
+		day      time.Time
+	}{{bob, true, start.AddDate(0, 0, 1).Truncate(24 * time.Hour)}, {ada, true, start.Truncate(24 * time.Hour)},
+		{ada, false, time.Time{}}, {ada, false, time.Time{}}, {bob, false, time.Time{}}, {0, false, time.Time{}},
+		{ada, false, time.Time{}}, {ada, true, start.Truncate(24 * time.Hour)}}
+	got, err := db.PickerEntries(ctx, keys)
+	if err != nil || len(got) != len(keys) {
+		t.Fatalf("picker entries: %+v %v", got, err)
+	}
+	cat, err := db.ProjectCatalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pe := range got {
+		w := want[i]
+		if pe.EmployeeID != w.employee || pe.Open != w.open || !pe.Day.Equal(w.day) || pe.CatalogVersion != cat.Version {
+			t.Errorf("%+v: %+v, want employee %d open %v day %s version %d", keys[i], pe, w.employee, w.open, w.day, cat.Version)
+		}
+	}
+	if got, err := db.PickerEntries(ctx, nil); err != nil || len(got) != 0 {
+		t.Errorf("no keys: %+v %v", got, err)
+	}
+}
+
+// activeSet is a catalog copy as the picker holds it.
+type activeSet map[int64]storage.ProjectOption
+
+func (a activeSet) ActiveProject(id int64) (storage.ProjectOption, bool) {
+	p, ok := a[id]
+	return p, ok
+}
+
+// An empty search's leaders: the suggestion is exactly SuggestionFor's,
+// read without the whole catalog, and the recent projects are the active
+// ones the person used, newest first.
+func TestPickerLeaders(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var entries []suggestEntry
+	for _, part := range [][]suggestEntry{
+		uses(0, 3, pA, "fix checkout"), uses(0, 3, pArchived, "old stuff"), uses(1, 3, pB, "deploy api"),
+		{{person: 0, day: -20, hour: 9, project: pB, desc: "long ago"}},
+		{{person: 0, day: -5, hour: 14, project: pA, desc: "review"}, {person: 0, day: -6, hour: 14, project: pB, desc: "review"}},
+		{{person: 0, day: 0, hour: 9, desc: "fix checkout"}}, // same description
+		{{person: 0, day: 1, hour: 9, project: pB, desc: "x"}, {person: 0, day: 1, hour: 10, desc: "standup"},
+			{person: 0, day: 1, hour: 11, project: pB, desc: "y"}}, // neighbours
+		{{person: 0, day: 2, hour: 9, project: pArchived, desc: "x"}, {person: 0, day: 2, hour: 10, desc: "standup"},
+			{person: 0, day: 2, hour: 11, project: pArchived, desc: "y"}}, // archived neighbours
+		{{person: 0, day: 3, hour: 10, desc: "Deploy API"}},                                                   // team
+		{{person: 0, day: 4, hour: 9, project: pA, desc: "x"}, {person: 0, day: 4, hour: 10, desc: "review"}}, // lone neighbour
+		{{person: 0, day: 5, hour: 10, desc: "old stuff"}},                                                    // archived majority
+	} {
+		entries = append(entries, part...)
+	}
+	db, ids := suggestWorld(t, entries)
+	cat, err := db.ProjectCatalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := activeSet{}
+	for _, p := range cat.Projects {
+		active[p.ID] = p
+	}
+	reasons := map[storage.SuggestReason]bool{}
+	for i, e := range entries {
+		if e.person != 0 || e.project != 0 || e.day < 0 {
+			continue
+		}
+		id := int64(1000 + i)
+		day := suggestWeek.Start.AddDate(0, 0, e.day)
+		want, err := db.SuggestionFor(ctx, ids[0], id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.PickerLeaders(ctx, ids[0], id, day, 10, active)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Suggestion != want {
+			t.Errorf("entry %d (%q): %+v, SuggestionFor says %+v", id, e.desc, got.Suggestion, want)
+		}
+		reasons[want.Reason] = true
+		if !reflect.DeepEqual(got.Recent, []int64{pA, pB}) {
+			t.Errorf("entry %d: recent %v, want [%d %d] (archived left out, newest first)", id, got.Recent, pA, pB)
+		}
+	}
+	for _, r := range []storage.SuggestReason{storage.SuggestSameDescription, storage.SuggestNeighbours,
+		storage.SuggestTeam, storage.SuggestNeighbour, storage.SuggestNone} {
+		if !reasons[r] {
+			t.Errorf("no case suggested by %q: %v", r, reasons)
+		}
+	}
+	// An entry that is not the person's open one gets no suggestion.
+	if l, err := db.PickerLeaders(ctx, ids[1], 1000+int64(len(entries))-1, suggestWeek.Start, 10, active); err != nil || l.Suggestion.Offered() {
+		t.Errorf("someone else's entry: %+v %v", l, err)
+	}
+	if l, err := db.PickerLeaders(ctx, ids[0], 1000, suggestWeek.Start, 1, active); err != nil || len(l.Recent) != 1 {
+		t.Errorf("recent limit 1: %+v %v", l, err)
 	}
 }

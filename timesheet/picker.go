@@ -46,12 +46,13 @@ type PickerAnswer struct {
 	// Open is false when the entry is not an unallocated live entry of the
 	// person searching: tally drew no picker for it, so nothing is offered.
 	Open bool
-	// Suggested is the suggested project (query empty, or matching it).
+	// Suggested is the suggested project (query empty only).
 	Suggested *blocks.Suggestion
-	// Recent are the person's recently used projects (query empty only).
+	// Recent are the person's recently used projects (query empty only),
+	// the suggested one left out.
 	Recent []blocks.Project
 	// Matches are the active projects whose name or client contains every
-	// word of the query, by client and name.
+	// word of the query, by client and name, Suggested and Recent left out.
 	Matches []blocks.Project
 }
 
@@ -59,20 +60,19 @@ type PickerAnswer struct {
 const recentInSearch = 10
 
 // MaxSearchOptions is how many projects one search offers at most, in
-// all: half of what Slack allows (blocks.MaxOptions). A list that long is
-// already more than anyone scrolls; someone looking for a project beyond
-// it types more of its name or client. Every option costs in the answer
-// Slack waits for (about 90 bytes of JSON each, written, sent and read on
-// every keystroke).
-const MaxSearchOptions = 10
+// all: a quarter of what Slack allows (blocks.MaxOptions). That is more
+// than a menu shows without scrolling; someone looking for a project
+// beyond it types more of its name or client, as with any search box.
+// Every option is paid for on every keystroke (about 90 bytes of JSON
+// built, sent and read before Slack shows anything): with 200 people
+// typing at once, the size of the answers was the largest cost left
+// (BenchmarkPickerSuggest).
+const MaxSearchOptions = 25
 
 // Search finds the projects to offer in entryID's picker for query, typed
 // by slackUserID. At most MaxSearchOptions projects are returned in all.
 func (p *Picker) Search(ctx context.Context, slackUserID string, entryID int64, query string) (PickerAnswer, error) {
-	t0 := time.Now()
-	defer func() { DebugLog(t0, query) }()
 	pe, err := p.checks.check(ctx, storage.PickerKey{SlackUserID: slackUserID, EntryID: entryID})
-	DebugMark("check")
 	if err != nil {
 		return PickerAnswer{}, unavailable(err)
 	}
@@ -83,7 +83,6 @@ func (p *Picker) Search(ctx context.Context, slackUserID string, entryID int64, 
 	if err != nil {
 		return PickerAnswer{}, unavailable(err)
 	}
-	DebugMark("current")
 	ans := PickerAnswer{Open: true}
 	words := strings.Fields(searchFold(query))
 	if len(words) == 0 {
@@ -91,11 +90,21 @@ func (p *Picker) Search(ctx context.Context, slackUserID string, entryID int64, 
 			return PickerAnswer{}, err
 		}
 	}
-	room := MaxSearchOptions - len(ans.Recent)
+	// The leaders come first and once: the matches leave them out, so the
+	// list still fills up to the cap.
+	led := make(map[int64]bool, len(ans.Recent)+1)
 	if ans.Suggested != nil {
-		room--
+		led[ans.Suggested.Project.ID] = true
 	}
-	ans.Matches = idx.search(words, room)
+	for _, r := range ans.Recent {
+		led[r.ID] = true
+	}
+	room := MaxSearchOptions - len(led)
+	for _, m := range idx.search(words, room+len(led)) {
+		if !led[m.ID] && len(ans.Matches) < room {
+			ans.Matches = append(ans.Matches, m)
+		}
+	}
 	return ans, nil
 }
 
@@ -111,7 +120,7 @@ func (p *Picker) leaders(ctx context.Context, ans *PickerAnswer, idx *projectInd
 		ans.Suggested = &blocks.Suggestion{Project: pr, Why: s.Why()}
 	}
 	for _, id := range l.Recent {
-		if pr, ok := idx.project(id); ok {
+		if pr, ok := idx.project(id); ok && (ans.Suggested == nil || id != ans.Suggested.Project.ID) {
 			ans.Recent = append(ans.Recent, pr)
 		}
 	}

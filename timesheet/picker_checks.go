@@ -26,6 +26,9 @@ type entryChecks struct {
 	mu      gosync.Mutex
 	waiting []*entryCheck
 	running bool
+	// queued, when set (tests), is told each check that waits for a
+	// running statement to end.
+	queued func()
 }
 
 // entryCheck is one search's check; done is closed once res and err are set.
@@ -42,11 +45,17 @@ func (c *entryChecks) check(ctx context.Context, key storage.PickerKey) (storage
 	req := &entryCheck{key: key, done: make(chan struct{})}
 	c.mu.Lock()
 	c.waiting = append(c.waiting, req)
+	queued := c.running && c.queued != nil
 	if !c.running {
 		c.running = true
-		go c.run()
+		// The statements serve every waiting search, so no one of them
+		// may cancel them: they keep this one's values, not its deadline.
+		go c.run(context.WithoutCancel(ctx))
 	}
 	c.mu.Unlock()
+	if queued {
+		c.queued()
+	}
 	select {
 	case <-req.done:
 		return req.res, req.err
@@ -56,7 +65,7 @@ func (c *entryChecks) check(ctx context.Context, key storage.PickerKey) (storage
 }
 
 // run reads the waiting checks, one statement at a time, until none waits.
-func (c *entryChecks) run() {
+func (c *entryChecks) run(base context.Context) {
 	for {
 		c.mu.Lock()
 		batch := c.waiting
@@ -71,9 +80,9 @@ func (c *entryChecks) run() {
 		for i, r := range batch {
 			keys[i] = r.key
 		}
-		// The statement serves every waiting search, so no one of them
-		// may cancel it; each stops waiting at its own deadline.
-		ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+		// Each search stops waiting at its own deadline; the statement
+		// gives up at Slack's.
+		ctx, cancel := context.WithTimeout(base, checkTimeout)
 		res, err := c.read(ctx, keys)
 		cancel()
 		if err == nil && len(res) != len(keys) {
