@@ -193,7 +193,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	cancel()
 	if !connDone {
-		<-errc
+		<-errc //nolint:errcheck // the connection we just cancelled: its error says only that
 	}
 	b.connected.Store(false)
 	b.m.connected.Set(0)
@@ -239,7 +239,7 @@ func (b *Bot) drain(errc <-chan error) (connDone bool) {
 		select {
 		case <-drained:
 			return false
-		case <-errc:
+		case <-errc: //nolint:errcheck // the connection ended while draining; serve already saw why
 			<-drained
 			return true
 		case evt := <-b.sm.Events:

@@ -269,7 +269,7 @@ func RenewReminderClaims(ctx context.Context, q Querier, by string, held []HeldR
 	ids := make([]int64, len(held))
 	attempts := make([]int32, len(held))
 	for i, h := range held {
-		ids[i], attempts[i] = h.ID, int32(h.Attempt)
+		ids[i], attempts[i] = h.ID, int32(h.Attempt) //nolint:gosec // G115: attempts count retries of one reminder, a handful
 	}
 	tag, err := q.Exec(ctx, `UPDATE reminders r SET claimed_at = GREATEST(r.claimed_at, $2)
 		FROM unnest($3::bigint[], $4::integer[]) AS h (id, attempts)

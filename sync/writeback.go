@@ -30,7 +30,7 @@ type WritebackOptions struct {
 	MaxBatches   int           // batches per RunOnce (default 20)
 	Lease        time.Duration // how long a claim hides rows from other workers (default 2 min; the writes are idempotent)
 	MaxAttempts  int           // attempts before a failing row is parked (default 12)
-	RetryBase    time.Duration // first retry delay (default 30 s), jittered, doubling
+	RetryBase    time.Duration // first retry delay (default 10 s: the next run), jittered, doubling
 	RetryMax     time.Duration // longest retry delay (default 1 h)
 	Now          func() time.Time
 	Logger       *zap.Logger
@@ -66,7 +66,11 @@ func NewWriteback(db *storage.DB, api WritebackAPI, opts WritebackOptions) (*Wri
 		opts.MaxAttempts = 12
 	}
 	if opts.RetryBase <= 0 {
-		opts.RetryBase = 30 * time.Second
+		// Short, so a row refused by a Toggl hiccup goes out again at the
+		// job's next run (every 30 s) rather than a minute later; doubling
+		// from it, MaxAttempts (12) still spans about three hours of
+		// failures before a row is parked.
+		opts.RetryBase = 10 * time.Second
 	}
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = time.Hour
@@ -354,7 +358,7 @@ func (w *Writeback) record(ctx context.Context, o *outcome) (int, error) {
 // retryDelay is the jittered exponential delay after the given attempt.
 func (w *Writeback) retryDelay(attempt int) time.Duration {
 	b := backoff.NewExponentialBackOff()
-	b.InitialInterval, b.MaxInterval, b.RandomizationFactor = w.opts.RetryBase, w.opts.RetryMax, 0.5
+	b.InitialInterval, b.MaxInterval, b.RandomizationFactor, b.Multiplier = w.opts.RetryBase, w.opts.RetryMax, 0.5, 2
 	b.Reset()
 	d := b.NextBackOff()
 	for i := 1; i < attempt; i++ {

@@ -186,7 +186,7 @@ func TestSandboxRoundsByOwnerPreference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
+	defer func() { _ = res.Body.Close() }()
 	var rows []toggl.ReportRow
 	if err := decodeJSON(res, &rows); err != nil || len(rows) == 0 {
 		t.Fatalf("rows = %d, %v", len(rows), err)
