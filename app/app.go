@@ -336,10 +336,10 @@ func (a *App) exportWeek(ctx context.Context, w *bytes.Buffer, week model.Week, 
 	return err
 }
 
-// updateReminderDM redraws the person's Friday DM of that week (if one was
-// sent) after they changed the week from anywhere in Slack.
-func (a *App) updateReminderDM(ctx context.Context, emp model.Employee, week model.Week) {
-	if err := a.remind.UpdateSentMessage(ctx, emp.ID, week); err != nil {
-		a.log.Warn("update reminder DM", zap.Int64("employee", emp.ID), zap.String("week", week.String()), zap.Error(err))
-	}
+// updateReminderDM queues a redraw of the person's Friday DM of that week
+// (if one was sent) after they changed the week from anywhere in Slack. It
+// returns at once: the redraw (chat.update, rate-limited by Slack) runs in
+// the reminder engine's RunUpdates loop, never inside an ack.
+func (a *App) updateReminderDM(_ context.Context, emp model.Employee, week model.Week) {
+	a.remind.RequestUpdate(emp.ID, week)
 }

@@ -151,8 +151,9 @@ func (a *App) syncJob(run func(context.Context) (tsync.Result, error)) func(cont
 	}
 }
 
-// runWorkers starts the webhook listener, the inbox worker's wake loop and
-// the scheduler; the returned functions wait for each to stop once ctx ends.
+// runWorkers starts the webhook listener, the inbox worker's wake loop, the
+// Friday DM redraws and the scheduler; the returned functions wait for each
+// to stop once ctx ends.
 func (a *App) runWorkers(ctx context.Context, fail func(error)) []func() {
 	w := a.workers
 	var waits []func()
@@ -170,6 +171,14 @@ func (a *App) runWorkers(ctx context.Context, fail func(error)) []func() {
 		a.runInbox(ctx, time.Minute)
 	}()
 	waits = append(waits, func() { <-pdone })
+	udone := make(chan struct{})
+	go func() {
+		defer close(udone)
+		// Friday DMs redrawn after their week changed (requested by every
+		// replica for the changes its users make).
+		a.remind.RunUpdates(ctx)
+	}()
+	waits = append(waits, func() { <-udone })
 	if a.noScheduler {
 		return waits
 	}

@@ -109,14 +109,24 @@ type demoFacts struct {
 	remindersSkipped  int
 	digestsSent       int
 	confirmedBy       int // developers who confirmed their week
-	projectsAssigned  int
+	projectsPicked    int // picks of the first option offered, by the crowd
+	usedAssignAll     int // people who clicked Assign all suggestions
 	ignored           int
 	approved          int
 	rejected          int
+	unallocatedHours  float64 // hours without a project after the sync
 	exportPath        string
 	exportRows        int64
 	billable          map[string]model.Amounts // client → confirmed amounts
 	togglWrites       int
+	approvedIDs       []int64 // employees whose week the manager approved
+	approver          string  // that manager's Slack user id
+	drift             string  // the approved week a backdated raise changed
+	totals            storage.Totals
+	exportAll         model.Amounts
+	exportConfirmed   model.Amounts
+	unpriced          []storage.UnpricedPerson
+	outside           []storage.EmploymentProblem
 }
 
 // demoHRAdmin is the HR admin's Slack user: HR tracks no time, so they are
@@ -154,6 +164,7 @@ func Run(ctx context.Context, o Options) error {
 		{"Toggl write-back", d.stageWriteback},
 		{"Monday manager digest", d.stageDigest},
 		{"manager approves and rejects; HR looks", d.stageApprovals},
+		{"a backdated raise reaches an approved week", d.stageDrift},
 		{"billing export", d.stageExport},
 	}
 	for i, s := range steps {
@@ -201,35 +212,43 @@ func (d *demo) setup(ctx context.Context) error {
 
 	d.people = d.bamboo.Seed(sandbox.BambooOrgSpec{Employees: d.opts.People, Seed: d.opts.Seed})
 	var togglPeople []sandbox.TogglUser
+	// Toggl teams follow the BambooHR supervisors, so the history the
+	// generator writes (and the team rule of the suggestions) follows real
+	// teams.
+	teams := map[int64]string{}
 	for _, p := range d.people {
+		teams[p.TogglID] = p.SupervisorID
 		off := zoneOffset(p.TZ, d.clock.Now())
 		d.slack.AddUser(sandbox.SlackUser{ID: p.SlackID, Name: strings.ToLower(p.FirstName), RealName: p.FirstName + " " + p.LastName,
 			Email: p.Email, TZ: p.TZ, TZOffset: off})
 		togglPeople = append(togglPeople, sandbox.TogglUser{ID: p.TogglID, Email: p.Email, FirstName: p.FirstName, LastName: p.LastName, Timezone: p.TZ, OffsetSecs: off})
 	}
 	d.slack.AddUser(sandbox.SlackUser{ID: demoHRAdmin, Name: "hana", RealName: "Hana (HR)", Email: "hana.hr@example.com", TZ: "Europe/Berlin", TZOffset: 3600})
-	d.toggl.Generate(sandbox.TogglGenSpec{People: togglPeople, Weeks: []model.Week{d.week.Prev(), d.week}})
+	d.toggl.Generate(sandbox.TogglGenSpec{People: togglPeople, Weeks: []model.Week{d.week.Prev(), d.week}, Teams: teams})
 
 	env := map[string]string{
-		"SLACK_APP_TOKEN":            d.slack.AppToken(),
-		"SLACK_BOT_TOKEN":            d.slack.BotToken(),
-		"SLACK_API_URL":              d.slack.URL(),
-		"TOGGL_API_TOKEN":            d.toggl.Token(),
-		"TOGGL_WORKSPACE_ID":         fmt.Sprint(d.toggl.WorkspaceID()),
-		"TOGGL_API_URL":              d.toggl.URL(),
-		"TOGGL_REQUESTS_PER_SECOND":  "20",
-		"TOGGL_PAGE_SIZE":            "200",
-		"BAMBOO_COMPANY_DOMAIN":      "sandbox",
-		"BAMBOO_API_KEY":             d.bamboo.APIKey(),
-		"BAMBOO_API_URL":             d.bamboo.URL(),
-		"BAMBOO_RATE_FIELD":          d.bamboo.RateField(),
-		"TALLY_DEV_INSECURE_WEBHOOK": "1",
-		"DATABASE_URL":               d.dbURL,
-		"LISTEN_ADDR":                "127.0.0.1:0",
-		"ADMIN_ADDR":                 "127.0.0.1:0",
-		"HR_ADMIN_SLACK_IDS":         demoHRAdmin,
-		"SLACK_MESSAGES_PER_MINUTE":  "6000",
-		"TALLY_INSTANCE_ID":          "demo",
+		"SLACK_APP_TOKEN":           d.slack.AppToken(),
+		"SLACK_BOT_TOKEN":           d.slack.BotToken(),
+		"SLACK_API_URL":             d.slack.URL(),
+		"TOGGL_API_TOKEN":           d.toggl.Token(),
+		"TOGGL_WORKSPACE_ID":        fmt.Sprint(d.toggl.WorkspaceID()),
+		"TOGGL_API_URL":             d.toggl.URL(),
+		"TOGGL_REQUESTS_PER_SECOND": "20",
+		"TOGGL_PAGE_SIZE":           "200",
+		"BAMBOO_COMPANY_DOMAIN":     "sandbox",
+		"BAMBOO_API_KEY":            d.bamboo.APIKey(),
+		"BAMBOO_API_URL":            d.bamboo.URL(),
+		"BAMBOO_RATE_FIELD":         d.bamboo.RateField(),
+		// The sandbox keeps contractors' rates in their own field, as many
+		// BambooHR accounts do: without it every contractor is unpriced.
+		"BAMBOO_CONTRACTOR_RATE_FIELD": d.bamboo.ContractorRateField(),
+		"TALLY_DEV_INSECURE_WEBHOOK":   "1",
+		"DATABASE_URL":                 d.dbURL,
+		"LISTEN_ADDR":                  "127.0.0.1:0",
+		"ADMIN_ADDR":                   "127.0.0.1:0",
+		"HR_ADMIN_SLACK_IDS":           demoHRAdmin,
+		"SLACK_MESSAGES_PER_MINUTE":    "6000",
+		"TALLY_INSTANCE_ID":            "demo",
 	}
 	if d.opts.RedisURL != "" {
 		env["REDIS_URL"] = d.opts.RedisURL

@@ -8,10 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	gosync "sync"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/tallyhq/tally/demo"
 	"github.com/tallyhq/tally/storage/storagetest"
@@ -51,11 +56,12 @@ func (s *syncBuffer) String() string {
 func TestDemoServesPreview(t *testing.T) {
 	t.Parallel()
 	out := newSyncBuffer()
+	core, logs := observer.New(zapcore.WarnLevel)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		done <- demo.Run(ctx, demo.Options{People: 24, Seed: 1, Serve: true, Addr: "127.0.0.1:0", Database: "tally_demo_test",
-			DatabaseURL: storagetest.BaseURL(t), Out: out})
+			DatabaseURL: storagetest.BaseURL(t), Out: out, Log: zap.New(core)})
 	}()
 	defer func() {
 		cancel()
@@ -91,6 +97,10 @@ func TestDemoServesPreview(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+	checkReport(t, text)
+	for _, e := range logs.FilterMessage("slash command failed").All() {
+		t.Errorf("a slash command failed during the demo: %v", e.ContextMap())
 	}
 	index := httpGet(t, base+"/")
 	mgr := regexp.MustCompile(`<a href="/u/([A-Z0-9]+)">[^<]+</a></td><td>manager`).FindStringSubmatch(index)
@@ -153,4 +163,34 @@ func renderInChromium(t *testing.T, chromium, url string) string {
 		t.Fatalf("chromium: %v", err)
 	}
 	return string(out)
+}
+
+// checkReport checks the money and allocation lines of the demo's report:
+// no unpriced billable time (the demo seeds none), the report equal to the
+// export to the cent, a backdated raise shown on an approved week,
+// suggestions accepted and less unallocated time than after the sync.
+func checkReport(t *testing.T, text string) {
+	t.Helper()
+	if !regexp.MustCompile(`unpriced billable\s+0\.00 h`).MatchString(text) {
+		t.Errorf("report does not show 0 unpriced billable hours:\n%s", text)
+	}
+	if !regexp.MustCompile(`report = export\s+billable .+ = .+ · confirmed .+ = .+ · equal to the cent`).MatchString(text) {
+		t.Error("report lacks the report = export line")
+	}
+	if !regexp.MustCompile(`changed after approval\s+\S+ \S+: approved .+, now .+ \(\+`).MatchString(text) {
+		t.Error("report does not show the approved week a backdated raise changed")
+	}
+	m := regexp.MustCompile(`allocated from Slack\s+(\d+) suggestions accepted`).FindStringSubmatch(text)
+	if m == nil || m[1] == "0" {
+		t.Errorf("report shows no accepted suggestions: %v", m)
+	}
+	u := regexp.MustCompile(`unallocated hours\s+([\d.]+) h \([\d.]+%\) after the sync → ([\d.]+) h`).FindStringSubmatch(text)
+	if u == nil {
+		t.Fatal("report lacks the unallocated hours line")
+	}
+	before, err1 := strconv.ParseFloat(u[1], 64)
+	after, err2 := strconv.ParseFloat(u[2], 64)
+	if err1 != nil || err2 != nil || !(after < before) {
+		t.Errorf("unallocated hours %s → %s: want fewer after", u[1], u[2])
+	}
 }

@@ -16,9 +16,10 @@ import (
 )
 
 // stageDevelopers has one developer go through the week by hand — the
-// /timesheet view, two Confirm clicks, a project pick, /confirm-all — and
-// the rest act on their Friday DM: most pick projects and confirm all,
-// some only confirm, some ignore it.
+// /timesheet view, two Confirm clicks, a project found by typing part of
+// its client's name, "Assign all suggestions", /confirm-all — and the rest
+// act on their week: most accept tally's suggestions, pick a project for
+// what is left and confirm all, some only confirm, some ignore tally.
 func (d *demo) stageDevelopers(ctx context.Context) error {
 	d.clock.Set(d.week.Start.AddDate(0, 0, 4).Add(17 * time.Hour))
 	devs, err := d.activeDevelopers(ctx)
@@ -34,7 +35,7 @@ func (d *demo) stageDevelopers(ctx context.Context) error {
 		return err
 	}
 	d.printf("%s %s types /timesheet and sees (ephemeral):\n", star.FirstName, star.LastName)
-	d.indent(blocks.RenderText(msg))
+	d.indent(firstLines(blocks.RenderText(msg), 40))
 	confirmed := 0
 	for _, el := range findElements(msg, blocks.ActionConfirmEntry) {
 		if confirmed == 2 {
@@ -45,25 +46,29 @@ func (d *demo) stageDevelopers(ctx context.Context) error {
 		}
 		confirmed++
 	}
-	picked := 0
-	for _, el := range findElements(msg, blocks.ActionAssignProject) {
-		ok, err := d.pickProject(ctx, star.SlackID, surface, el)
-		if err != nil {
-			return err
-		}
-		if ok {
-			picked++
-			break
-		}
+	d.printf("…clicks Confirm on %s; the message redraws in place.\n", plural(confirmed, "entry", "entries"))
+	found, err := d.searchByClient(ctx, star.SlackID, surface, msg)
+	if err != nil {
+		return err
 	}
-	d.printf("…clicks Confirm on %d entries and picks a project for %d unallocated entry; the message redraws in place.\n", confirmed, picked)
+	if found {
+		d.printf("…and picks the first of them: the entry is allocated, its billable flag follows the project.\n")
+	}
+	label, dialog, err := d.assignSuggestions(ctx, star.SlackID)
+	if err != nil {
+		return err
+	}
+	if label != "" {
+		d.printf("then opens /timesheet again and clicks [ %s ]; the confirmation dialog lists what will change:\n", label)
+		d.indent(firstLines(dialog, 6))
+		d.facts.usedAssignAll++
+	}
 	if msg, _, err = d.slash(ctx, star.SlackID, "/confirm-all", ""); err != nil {
 		return err
 	}
 	d.printf("then /confirm-all answers:\n")
 	d.indent(firstLines(blocks.RenderText(msg), 6))
 	d.facts.confirmedBy++
-	d.facts.projectsAssigned += picked
 
 	rng := rand.New(rand.NewPCG(d.opts.Seed, 42)) //nolint:gosec // G404: seeded on purpose so a demo run is reproducible
 	var assignedAll, confirmOnly, ignored int
@@ -76,11 +81,18 @@ func (d *demo) stageDevelopers(ctx context.Context) error {
 		case r < 0.25:
 			confirmOnly++
 		default:
-			n, err := d.assignAllProjects(ctx, p.SlackID)
+			label, _, err := d.assignSuggestions(ctx, p.SlackID)
 			if err != nil {
 				return err
 			}
-			d.facts.projectsAssigned += n
+			if label != "" {
+				d.facts.usedAssignAll++
+			}
+			n, err := d.pickAll(ctx, p.SlackID)
+			if err != nil {
+				return err
+			}
+			d.facts.projectsPicked += n
 			assignedAll++
 		}
 		if _, err := d.slack.SlashCommand(ctx, p.SlackID, "/confirm-all", ""); err != nil {
@@ -89,31 +101,15 @@ func (d *demo) stageDevelopers(ctx context.Context) error {
 		d.facts.confirmedBy++
 	}
 	d.facts.ignored = ignored
-	d.printf("the other %d developers: %d picked projects for every unallocated entry and confirmed all, %d only confirmed what they could, %d ignored tally this week\n",
+	d.printf("the other %d developers: %d accepted tally's suggestions, picked a project for the rest and confirmed all, %d only confirmed what they could, %d ignored tally this week\n",
 		len(devs)-1, assignedAll, confirmOnly, ignored)
-	d.printf("projects assigned from Slack: %d (each queued for Toggl)\n", d.facts.projectsAssigned)
-	return nil
-}
-
-// assignAllProjects opens the person's week and picks a project for every
-// unallocated entry: the first option the picker offers (the suggested
-// project, then their most recent ones).
-func (d *demo) assignAllProjects(ctx context.Context, slackID string) (int, error) {
-	msg, surface, err := d.slash(ctx, slackID, "/timesheet", "")
+	picks, err := d.app.DB().CountSuggestionPicks(ctx, d.week.Start, d.week.End())
 	if err != nil {
-		return 0, err
+		return err
 	}
-	n := 0
-	for _, el := range findElements(msg, blocks.ActionAssignProject) {
-		picked, err := d.pickProject(ctx, slackID, surface, el)
-		if err != nil {
-			return n, err
-		}
-		if picked {
-			n++
-		}
-	}
-	return n, nil
+	d.printf("projects assigned from Slack: %d suggestions accepted (%d people clicked Assign all suggestions), %d picked in the picker (each queued for Toggl)\n",
+		picks.Accepted, d.facts.usedAssignAll, picks.Manual)
+	return nil
 }
 
 // pickProject opens an entry's project picker on a message (the picker
@@ -252,6 +248,8 @@ func (d *demo) stageApprovals(ctx context.Context) error {
 			return err
 		}
 		d.facts.approved++
+		d.facts.approvedIDs = append(d.facts.approvedIDs, id)
+		d.facts.approver = m.SlackID
 	}
 	reject := best.ready[approveN]
 	value := blocks.PersonWeekValue(reject, d.week)

@@ -35,8 +35,10 @@ func (d *demo) stageExport(ctx context.Context) error {
 	d.printf("tally export --from %s --to %s → %s: %d rows, %s hours, %s confirmed; invoiceable (confirmed) %s of %s\n",
 		d.week.Start.Format(time.DateOnly), d.week.End().Format(time.DateOnly), path, sum.Rows,
 		export.Hours(sum.Seconds), export.Hours(sum.ConfirmedSeconds), sum.Confirmed, sum.All)
-	d.facts.billable, err = d.app.DB().ConfirmedBillableByClient(ctx, d.week.Start, d.week.End())
-	return err
+	if d.facts.billable, err = d.app.DB().ConfirmedBillableByClient(ctx, d.week.Start, d.week.End()); err != nil {
+		return err
+	}
+	return d.checkMoney(ctx, sum)
 }
 
 // report prints what a manager would want to know at the end.
@@ -49,10 +51,18 @@ func (d *demo) report() {
 	after, total, confirmed := share(hours.Unallocated, hours.Total), hours.Total, hours.Confirmed
 	stats := d.app.TogglStats()
 	d.printf("━━ report for week %s\n", d.week.Label())
-	d.printf("  unallocated hours     %5.1f%% after the sync → %5.1f%% now\n", d.facts.unallocatedBefore, after)
+	picks, err := d.app.DB().CountSuggestionPicks(ctx, d.week.Start, d.week.End())
+	if err != nil {
+		d.printf("warning: reading the project picks: %v\n", err)
+	}
+	d.printf("  unallocated hours     %.2f h (%.1f%%) after the sync → %.2f h (%.1f%%) now\n",
+		d.facts.unallocatedHours, d.facts.unallocatedBefore, hours.Unallocated/3600, after)
+	d.printf("  allocated from Slack  %d suggestions accepted (%d people used Assign all suggestions), %d projects picked in the picker\n",
+		picks.Accepted, d.facts.usedAssignAll, picks.Manual)
 	d.printf("  confirmed hours       %5.1f%% (%d developers confirmed, %d ignored tally)\n", share(confirmed, total), d.facts.confirmedBy, d.facts.ignored)
 	d.printf("  reminders             %d Friday DMs sent (%d people needed none), %d Monday digests\n", d.facts.remindersSent, d.facts.remindersSkipped, d.facts.digestsSent)
 	d.printf("  approvals             %d approved, %d rejected with a reason\n", d.facts.approved, d.facts.rejected)
+	d.reportMoney()
 	d.printf("  invoiceable (confirmed billable) by client:\n")
 	clients := make([]string, 0, len(d.facts.billable))
 	for c := range d.facts.billable {

@@ -166,16 +166,11 @@ func (d *demo) stageSync(ctx context.Context) error {
 		return err
 	}
 	d.printf("a second full sync rewrote %d rows (inserted %d, updated %d): nothing changed, nothing written\n", again.Inserted+again.Updated, again.Inserted, again.Updated)
-	d.facts.unallocatedBefore, err = d.unallocatedShare(ctx)
+	h, err := d.app.DB().HoursSummary(ctx, d.week.Start, d.week.End())
 	if err != nil {
 		return err
 	}
-	d.printf("unallocated: %.1f%% of this week's hours have no project\n", d.facts.unallocatedBefore)
+	d.facts.unallocatedBefore, d.facts.unallocatedHours = share(h.Unallocated, h.Total), h.Unallocated/3600
+	d.printf("unallocated: %.1f%% of this week's hours (%.2f h) have no project\n", d.facts.unallocatedBefore, d.facts.unallocatedHours)
 	return nil
-}
-
-// unallocatedShare is the percentage of the week's hours without a project.
-func (d *demo) unallocatedShare(ctx context.Context) (float64, error) {
-	h, err := d.app.DB().HoursSummary(ctx, d.week.Start, d.week.End())
-	return share(h.Unallocated, h.Total), err
 }

@@ -18,24 +18,27 @@ import (
 const callTimeout = 20 * time.Second
 
 // pacer spaces chat.postMessage calls at the configured rate and holds
-// every caller back while Slack has asked us to wait (429 Retry-After).
+// the callers of a method back while Slack has asked us to wait for it (429
+// Retry-After). Slack limits each Web API method separately
+// (https://api.slack.com/apis/rate-limits: "per API method per workspace per
+// app"), so a 429 on chat.update does not hold back chat.postMessage.
 // It runs on real time: Slack's limits do.
 type pacer struct {
 	lim *rate.Limiter
 
 	mu     sync.Mutex
-	until  time.Time
-	paused time.Duration // total time Slack asked us to wait, overlaps merged
+	until  map[string]time.Time // per method: no call before
+	paused time.Duration        // total time Slack asked us to wait, overlaps per method merged
 }
 
 func newPacer(perMin int) *pacer {
-	return &pacer{lim: rate.NewLimiter(rate.Limit(float64(perMin)/60), 1)}
+	return &pacer{lim: rate.NewLimiter(rate.Limit(float64(perMin)/60), 1), until: map[string]time.Time{}}
 }
 
-func (p *pacer) wait(ctx context.Context, paced bool) error {
+func (p *pacer) wait(ctx context.Context, method string, paced bool) error {
 	for {
 		p.mu.Lock()
-		d := time.Until(p.until)
+		d := time.Until(p.until[method])
 		p.mu.Unlock()
 		if d <= 0 {
 			break
@@ -50,17 +53,18 @@ func (p *pacer) wait(ctx context.Context, paced bool) error {
 	return p.lim.Wait(ctx)
 }
 
-func (p *pacer) pause(d time.Duration) {
+func (p *pacer) pause(method string, d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
-	if t := now.Add(d); t.After(p.until) {
-		from := p.until
+	until := p.until[method]
+	if t := now.Add(d); t.After(until) {
+		from := until
 		if from.Before(now) {
 			from = now
 		}
 		p.paused += t.Sub(from)
-		p.until = t
+		p.until[method] = t
 	}
 }
 
@@ -144,7 +148,7 @@ func classify(err error) errorClass {
 const maxTransientTries = 4
 
 // retry calls fn until it succeeds or fails in a way retrying cannot fix.
-// 429s wait Retry-After (holding back every paced caller) and do not count
+// 429s wait Retry-After (holding back every caller of that method) and do not count
 // as tries. Before retrying after an ambiguous failure, posted (if set)
 // says whether the call went through after all.
 func (e *Engine) retry(ctx context.Context, method string, paced bool, posted func(context.Context) (bool, error), fn func(context.Context) error) error {
@@ -153,7 +157,7 @@ func (e *Engine) retry(ctx context.Context, method string, paced bool, posted fu
 	bo.MaxInterval = 10 * time.Second
 	tries, limited := 0, 0
 	for {
-		if err := e.pace.wait(ctx, paced); err != nil {
+		if err := e.pace.wait(ctx, method, paced); err != nil {
 			return err
 		}
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -174,7 +178,7 @@ func (e *Engine) retry(ctx context.Context, method string, paced bool, posted fu
 			if limited > 50 {
 				return err
 			}
-			e.pace.pause(max(rl.RetryAfter, time.Second))
+			e.pace.pause(method, max(rl.RetryAfter, time.Second))
 			continue
 		case classTransient, classCancelled:
 			tries++

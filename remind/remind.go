@@ -98,6 +98,8 @@ type Engine struct {
 	offCache map[time.Time]timeOffEntry
 
 	badZones sync.Map // Slack zones already logged as unknown
+
+	refresh *refresher // weekly DMs waiting to be redrawn (RequestUpdate)
 }
 
 type timeOffEntry struct {
@@ -162,6 +164,7 @@ func New(opts Options) (*Engine, error) {
 		pace:     newPacer(opts.MessagesPerMin),
 		metrics:  m,
 		offCache: map[time.Time]timeOffEntry{},
+		refresh:  newRefresher(),
 	}, nil
 }
 
