@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tallyhq/tally/bot"
+	"github.com/tallyhq/tally/sandbox"
 )
 
 // The manifest parses, turns on what tally needs, and grants exactly the
@@ -188,4 +189,17 @@ func stripComment(line string) string {
 		}
 	}
 	return line
+}
+
+// The sandbox's Slack fake grants exactly the manifest's scopes, so a
+// method tally calls without its scope answers missing_scope in every test,
+// as the real Slack would.
+func TestSandboxGrantsTheManifestScopes(t *testing.T) {
+	got := slices.Clone(sandbox.DefaultSlackScopes)
+	want := bot.ManifestScopes()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("sandbox grants %v, the manifest %v: keep sandbox.DefaultSlackScopes in step with bot.Manifest", got, want)
+	}
 }
