@@ -1,6 +1,7 @@
 package blocks
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -116,4 +117,117 @@ func projectOption(entryID int64, p Project) *slack.OptionBlockObject {
 		label = "(unnamed project)"
 	}
 	return slack.NewOptionBlockObject(ProjectValue(entryID, p.ID), plain(label, MaxOptionText), nil)
+}
+
+// PickerProject is a project as the project picker offers it, with its
+// option text already encoded (NewPickerProject). A search offers the same
+// projects keystroke after keystroke, so a catalog version encodes each
+// project's text once instead of once per answer.
+type PickerProject struct {
+	Project
+	text []byte // JSON of the option's text object, as ProjectOptions writes it
+}
+
+// NewPickerProject encodes p's option text for PickerOptionsJSON.
+func NewPickerProject(p Project) PickerProject {
+	return PickerProject{Project: p, text: encodeText(projectOption(0, p).Text)}
+}
+
+// PickerOptionsInput is what one block_suggestion found for an entry, as
+// PickerProjects: ProjectOptionsInput with pre-encoded texts.
+type PickerOptionsInput struct {
+	EntryID   int64
+	Suggested *PickerProject // led by "Suggested", with Why as the description
+	Why       string
+	Recent    []PickerProject // then "Recent"
+	Matches   []PickerProject // then "Projects"
+}
+
+// Group labels of the picker's answer, encoded once.
+var (
+	suggestedLabel = encodeText(plain("Suggested", MaxOptionText))
+	recentLabel    = encodeText(plain("Recent", MaxOptionText))
+	projectsLabel  = encodeText(plain("Projects", MaxOptionText))
+)
+
+// encodeText is a text object's JSON, as json.Marshal writes it.
+func encodeText(t *slack.TextBlockObject) []byte {
+	b, err := json.Marshal(t)
+	if err != nil {
+		// A text object holds two strings and a bool: it always encodes.
+		panic(fmt.Sprintf("blocks: encode text object: %v", err))
+	}
+	return b
+}
+
+// PickerOptionsJSON is the ack payload answering a block_suggestion, byte
+// for byte what json.Marshal(ProjectOptions(...)) writes for the same
+// projects (same groups, order, deduplication and MaxOptions cap), built
+// from the pre-encoded option texts without reflection: every keystroke
+// of every person typing is answered, and building and encoding slack-go's
+// option objects for each answer cost more than copying bytes.
+func PickerOptionsJSON(in PickerOptionsInput) json.RawMessage {
+	seen := make(map[int64]struct{}, 1+len(in.Recent)+len(in.Matches))
+	n := 0
+	buf := make([]byte, 0, 64+96*min(MaxOptions, 1+len(in.Recent)+len(in.Matches)))
+	buf = append(buf, `{"option_groups":[`...)
+	groups := 0
+	group := func(label []byte, ps []PickerProject, why []byte) {
+		opened := false
+		for _, p := range ps {
+			if n >= MaxOptions || p.ID <= 0 {
+				continue
+			}
+			if _, dup := seen[p.ID]; dup {
+				continue
+			}
+			seen[p.ID] = struct{}{}
+			n++
+			if !opened {
+				if groups > 0 {
+					buf = append(buf, ',')
+				}
+				groups++
+				opened = true
+				buf = append(buf, `{"label":`...)
+				buf = append(buf, label...)
+				buf = append(buf, `,"options":[`...)
+			} else {
+				buf = append(buf, ',')
+			}
+			buf = append(buf, `{"text":`...)
+			text := p.text
+			if text == nil {
+				// Not built by NewPickerProject: encode it now.
+				text = NewPickerProject(p.Project).text
+			}
+			buf = append(buf, text...)
+			buf = append(buf, `,"value":"`...)
+			buf = strconv.AppendInt(buf, in.EntryID, 10)
+			buf = append(buf, ':')
+			buf = strconv.AppendInt(buf, p.ID, 10)
+			buf = append(buf, '"')
+			if why != nil {
+				buf = append(buf, `,"description":`...)
+				buf = append(buf, why...)
+			}
+			buf = append(buf, '}')
+		}
+		if opened {
+			buf = append(buf, "]}"...)
+		}
+	}
+	if in.Suggested != nil {
+		var why []byte
+		if in.Why != "" {
+			why = encodeText(plain(in.Why, MaxOptionText))
+		}
+		group(suggestedLabel, []PickerProject{*in.Suggested}, why)
+	}
+	group(recentLabel, in.Recent, nil)
+	group(projectsLabel, in.Matches, nil)
+	if groups == 0 {
+		return json.RawMessage(`{"options":[]}`)
+	}
+	return append(buf, "]}"...)
 }

@@ -30,7 +30,11 @@ func (b *Bot) handleSuggestion(ctx context.Context, cb slack.InteractionCallback
 		b.ack(ctx, env, noOptions)
 		return
 	}
-	log := b.log.With(zap.String("user", cb.User.ID), zap.String("interaction", string(cb.Type)))
+	// The logger is built only when there is something to log: a person
+	// typing sends one of these per keystroke.
+	log := func() *zap.Logger {
+		return b.log.With(zap.String("user", cb.User.ID), zap.String("interaction", string(cb.Type)))
+	}
 	hctx, cancel := context.WithDeadline(ctx, env.received.Add(b.opts.AckBudget))
 	defer cancel()
 	type answer struct {
@@ -43,7 +47,7 @@ func (b *Bot) handleSuggestion(ctx context.Context, cb slack.InteractionCallback
 		defer b.inflight.Done()
 		defer func() {
 			if r := recover(); r != nil {
-				log.Error("suggestion handler panicked", zap.Any("panic", r), zap.Stack("stack"))
+				log().Error("suggestion handler panicked", zap.Any("panic", r), zap.Stack("stack"))
 				done <- answer{err: panicError{r}}
 			}
 		}()
@@ -55,7 +59,7 @@ func (b *Bot) handleSuggestion(ctx context.Context, cb slack.InteractionCallback
 		if a.err != nil || a.payload == nil {
 			if a.err != nil && model.ErrorCodeOf(a.err) == model.EInternal {
 				b.m.handlerErrors.WithLabelValues(env.typ).Inc()
-				log.Warn("suggestion failed", zap.Error(a.err))
+				log().Warn("suggestion failed", zap.Error(a.err))
 			}
 			b.ack(ctx, env, noOptions)
 			return
@@ -63,7 +67,7 @@ func (b *Bot) handleSuggestion(ctx context.Context, cb slack.InteractionCallback
 		b.ack(ctx, env, a.payload)
 	case <-hctx.Done():
 		b.m.handlerErrors.WithLabelValues(env.typ).Inc()
-		log.Warn("suggestion overran its ack budget; offered nothing", zap.Duration("budget", b.opts.AckBudget))
+		log().Warn("suggestion overran its ack budget; offered nothing", zap.Duration("budget", b.opts.AckBudget))
 		b.ack(ctx, env, noOptions)
 	}
 }

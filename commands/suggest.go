@@ -37,8 +37,7 @@ func (h *Handler) HandleSuggestion(ctx context.Context, cb slack.InteractionCall
 	if !ans.Open {
 		return blocks.NoOptions(), nil
 	}
-	return blocks.ProjectOptions(blocks.ProjectOptionsInput{EntryID: entryID, Suggested: ans.Suggested,
-		Recent: ans.Recent, Matches: ans.Matches}), nil
+	return ans.Options(entryID), nil
 }
 
 // useSuggestion accepts the suggested project of one entry.

@@ -2,9 +2,11 @@ package timesheet
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tallyhq/tally/blocks"
@@ -34,6 +36,9 @@ type Picker struct {
 	// loading serialises reloads: a burst of searches after a sync reloads
 	// the catalog once.
 	loading gosync.Mutex
+	// warming is set once a search found no catalog held and started
+	// loading one alongside its entry check (warm).
+	warming atomic.Bool
 }
 
 // NewPicker builds a Picker on store.
@@ -47,13 +52,22 @@ type PickerAnswer struct {
 	// person searching: tally drew no picker for it, so nothing is offered.
 	Open bool
 	// Suggested is the suggested project (query empty only).
-	Suggested *blocks.Suggestion
+	Suggested *blocks.PickerProject
+	// Why says in a few words why Suggested is suggested.
+	Why string
 	// Recent are the person's recently used projects (query empty only),
 	// the suggested one left out.
-	Recent []blocks.Project
+	Recent []blocks.PickerProject
 	// Matches are the active projects whose name or client contains every
 	// word of the query, by client and name, Suggested and Recent left out.
-	Matches []blocks.Project
+	Matches []blocks.PickerProject
+}
+
+// Options is the answer's ack payload (blocks.PickerOptionsJSON) for
+// entryID's picker.
+func (a PickerAnswer) Options(entryID int64) json.RawMessage {
+	return blocks.PickerOptionsJSON(blocks.PickerOptionsInput{EntryID: entryID, Suggested: a.Suggested, Why: a.Why,
+		Recent: a.Recent, Matches: a.Matches})
 }
 
 // recentInSearch is how many recent projects lead an empty search.
@@ -72,6 +86,7 @@ const MaxSearchOptions = 25
 // Search finds the projects to offer in entryID's picker for query, typed
 // by slackUserID. At most MaxSearchOptions projects are returned in all.
 func (p *Picker) Search(ctx context.Context, slackUserID string, entryID int64, query string) (PickerAnswer, error) {
+	p.warm(ctx)
 	pe, err := p.checks.check(ctx, storage.PickerKey{SlackUserID: slackUserID, EntryID: entryID})
 	if err != nil {
 		return PickerAnswer{}, unavailable(err)
@@ -94,12 +109,13 @@ func (p *Picker) Search(ctx context.Context, slackUserID string, entryID int64, 
 	// list still fills up to the cap.
 	led := make(map[int64]bool, len(ans.Recent)+1)
 	if ans.Suggested != nil {
-		led[ans.Suggested.Project.ID] = true
+		led[ans.Suggested.ID] = true
 	}
 	for _, r := range ans.Recent {
 		led[r.ID] = true
 	}
 	room := MaxSearchOptions - len(led)
+	ans.Matches = make([]blocks.PickerProject, 0, room)
 	for _, m := range idx.search(words, room+len(led)) {
 		if !led[m.ID] && len(ans.Matches) < room {
 			ans.Matches = append(ans.Matches, m)
@@ -117,14 +133,34 @@ func (p *Picker) leaders(ctx context.Context, ans *PickerAnswer, idx *projectInd
 	}
 	s := l.Suggestion
 	if pr, ok := idx.project(s.ProjectID); ok && s.Offered() {
-		ans.Suggested = &blocks.Suggestion{Project: pr, Why: s.Why()}
+		ans.Suggested, ans.Why = &pr, s.Why()
 	}
 	for _, id := range l.Recent {
-		if pr, ok := idx.project(id); ok && (ans.Suggested == nil || id != ans.Suggested.Project.ID) {
+		if pr, ok := idx.project(id); ok && (ans.Suggested == nil || id != ans.Suggested.ID) {
 			ans.Recent = append(ans.Recent, pr)
 		}
 	}
 	return nil
+}
+
+// warm starts loading the catalog, alongside the first search's entry
+// check, when none is held yet: the first burst of searches then waits
+// for the slower of the two statements, not for both in turn. The
+// catalog loaded may predate the entry check; current reloads it when the
+// check names a newer version, so nothing archived is offered.
+func (p *Picker) warm(ctx context.Context) {
+	p.mu.RLock()
+	held := p.index != nil
+	p.mu.RUnlock()
+	if held || !p.warming.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		// A failed load is retried by the search that needs the catalog.
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
+		defer cancel()
+		_, _ = p.current(wctx, 0)
+	}()
 }
 
 // current returns the index of catalog version v, reloading it when the

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/tallyhq/tally/blocks"
 	"github.com/tallyhq/tally/storage"
@@ -15,6 +16,10 @@ import (
 type projectIndex struct {
 	version  int64
 	projects []storage.ProjectOption // by folded client, name, then id
+	// offered holds projects[i] as the picker offers it, its option text
+	// encoded the first time it is offered (offer), then reused for this
+	// catalog version; a reload does not encode thousands of projects.
+	offered []atomic.Pointer[blocks.PickerProject]
 	// keys holds every project's search key, fold(name + " " + client),
 	// in the order of projects, each followed by a newline: one string a
 	// search scans at memory speed. A query word never holds whitespace,
@@ -45,7 +50,7 @@ func newProjectIndex(cat storage.ProjectCatalog) *projectIndex {
 		return cmp.Compare(a.p.ID, b.p.ID)
 	})
 	idx := &projectIndex{version: cat.Version, projects: make([]storage.ProjectOption, len(fs)),
-		ends: make([]int, len(fs)), byID: make(map[int64]int, len(fs))}
+		offered: make([]atomic.Pointer[blocks.PickerProject], len(fs)), ends: make([]int, len(fs)), byID: make(map[int64]int, len(fs))}
 	var keys strings.Builder
 	keys.Grow(size)
 	for i, f := range fs {
@@ -72,12 +77,24 @@ func (idx *projectIndex) ActiveProject(id int64) (storage.ProjectOption, bool) {
 }
 
 // project returns the project id as the picker offers it.
-func (idx *projectIndex) project(id int64) (blocks.Project, bool) {
+func (idx *projectIndex) project(id int64) (blocks.PickerProject, bool) {
 	i, ok := idx.byID[id]
 	if !ok {
-		return blocks.Project{}, false
+		return blocks.PickerProject{}, false
 	}
-	return pickerProject(idx.projects[i]), true
+	return idx.offer(i), true
+}
+
+// offer returns projects[i] as the picker offers it, encoding its option
+// text on first use. Searches racing on a project may both encode it; they
+// store the same thing.
+func (idx *projectIndex) offer(i int) blocks.PickerProject {
+	if p := idx.offered[i].Load(); p != nil {
+		return *p
+	}
+	p := blocks.NewPickerProject(pickerProject(idx.projects[i]))
+	idx.offered[i].Store(&p)
+	return p
 }
 
 func pickerProject(p storage.ProjectOption) blocks.Project {
@@ -96,14 +113,14 @@ func (idx *projectIndex) key(i int) string {
 // search returns, in index order, up to limit projects whose key contains
 // every word (folded, without whitespace). It scans the keys for the
 // longest word and checks the others on the keys it is found in.
-func (idx *projectIndex) search(words []string, limit int) []blocks.Project {
+func (idx *projectIndex) search(words []string, limit int) []blocks.PickerProject {
 	if limit <= 0 {
 		return nil
 	}
-	out := make([]blocks.Project, 0, min(limit, len(idx.projects)))
+	out := make([]blocks.PickerProject, 0, min(limit, len(idx.projects)))
 	if len(words) == 0 {
-		for _, p := range idx.projects[:min(limit, len(idx.projects))] {
-			out = append(out, pickerProject(p))
+		for i := range min(limit, len(idx.projects)) {
+			out = append(out, idx.offer(i))
 		}
 		return out
 	}
@@ -121,7 +138,7 @@ func (idx *projectIndex) search(words []string, limit int) []blocks.Project {
 		// The project whose key holds the hit: the first ending after it.
 		i := sort.SearchInts(idx.ends, from+at+1)
 		if containsAll(idx.key(i), words) {
-			out = append(out, pickerProject(idx.projects[i]))
+			out = append(out, idx.offer(i))
 		}
 		from = idx.ends[i] + 1
 	}

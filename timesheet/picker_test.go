@@ -40,11 +40,11 @@ func testCatalog() storage.ProjectCatalog {
 
 // naiveSearch is what search must answer: every project, by folded client,
 // name and id, whose folded "name client" holds every word.
-func naiveSearch(idx *projectIndex, words []string, limit int) []blocks.Project {
-	out := []blocks.Project{}
+func naiveSearch(idx *projectIndex, words []string, limit int) []blocks.PickerProject {
+	out := []blocks.PickerProject{}
 	for _, p := range idx.projects {
 		if len(out) < limit && containsAll(searchFold(p.Name)+" "+searchFold(p.ClientName), words) {
-			out = append(out, pickerProject(p))
+			out = append(out, blocks.NewPickerProject(pickerProject(p)))
 		}
 	}
 	return out
