@@ -46,6 +46,7 @@ type App struct {
 	slack       *slack.Client
 	bot         *bot.Bot
 	cmds        *commands.Handler
+	picker      *timesheet.Picker
 	home        *home.Publisher
 	employees   *cache.Employees
 	review      *review.Service
@@ -161,10 +162,11 @@ func New(ctx context.Context, cfg config.Config, log *zap.Logger, opts ...Option
 	a.homeActions = home.NewActions(a.home, home.ActionOptions{
 		API: a.slack, Decider: a.review, Nudger: a.remind, Requeuer: a.db, Exporter: a.exportWeek,
 	})
+	a.picker = timesheet.NewPicker(a.db)
 	a.cmds = commands.New(commands.Options{
 		Weeks:     weeks,
 		Confirmer: a.review,
-		Picker:    timesheet.NewPicker(a.db),
+		Picker:    a.picker,
 		API:       a.slack,
 		Home:      a.home,
 		Extra:     a.homeActions,
@@ -280,6 +282,11 @@ func (a *App) Run(ctx context.Context) error {
 		cancel()
 	}()
 	waits := a.runWorkers(ctx, fail)
+	// The first project searches after a start should not wait for the
+	// 5,000-project catalog to load.
+	if err := a.picker.Load(ctx); err != nil {
+		a.log.Warn("project catalog not loaded at start; the first search loads it", zap.Error(err))
+	}
 	a.log.Info("tally running", zap.String("admin", a.AdminURL()), zap.String("webhook", a.WebhookURL()))
 
 	<-ctx.Done()

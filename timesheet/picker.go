@@ -163,6 +163,14 @@ func (p *Picker) warm(ctx context.Context) {
 	}()
 }
 
+// Load reads the project catalog now, so the first searches after a
+// start do not wait for it (tally run calls it as it starts). A failed
+// load is retried by the first search that needs the catalog.
+func (p *Picker) Load(ctx context.Context) error {
+	_, err := p.current(ctx, 0)
+	return err
+}
+
 // current returns the index of catalog version v, reloading it when the
 // copy held is older.
 func (p *Picker) current(ctx context.Context, v int64) (*projectIndex, error) {

@@ -211,3 +211,4 @@ func TestEntryChecksErrorsAndDeadlines(t *testing.T) {
 		t.Errorf("check served by a failed statement: %v", errFailed)
 	}
 }
+

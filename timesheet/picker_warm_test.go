@@ -60,3 +60,26 @@ func TestPickerLoadsCatalogAlongsideFirstCheck(t *testing.T) {
 		t.Errorf("catalog loaded %d times, want once", s.loads)
 	}
 }
+
+// Load (called as tally run starts) reads the catalog, so the first
+// searches find it held and do not read it again.
+func TestPickerLoadAtStart(t *testing.T) {
+	s := &warmStore{catalogStarted: make(chan struct{}), version: 7}
+	p := NewPicker(s)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.Load(ctx); err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if s.loads != 1 {
+		t.Fatalf("Load read the catalog %d times, want once", s.loads)
+	}
+	for i := 0; i < 3; i++ {
+		if ans, err := p.Search(ctx, "U1", 1, "societe"); err != nil || len(ans.Matches) != 1 {
+			t.Fatalf("search %d: %+v %v", i, ans, err)
+		}
+	}
+	if s.loads != 1 {
+		t.Errorf("catalog read %d times after Load, want once", s.loads)
+	}
+}
