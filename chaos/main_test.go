@@ -160,6 +160,44 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) time.
 	}
 }
 
+// watch polls cond in the background, as waitFor does, and sends the
+// instant it first holds; the channel is closed without a value when d
+// passes first. Scenarios that check several outcomes in turn use it so
+// each outcome's recovery time is its own, not that of the waits before it.
+func watch(d time.Duration, cond func() bool) <-chan time.Time {
+	out := make(chan time.Time, 1)
+	go func() {
+		defer close(out)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		deadline := time.NewTimer(d)
+		defer deadline.Stop()
+		for {
+			if cond() {
+				out <- time.Now()
+				return
+			}
+			select {
+			case <-tick.C:
+			case <-deadline.C:
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// watched waits for a watch started earlier and returns the instant its
+// condition held, failing the test when it never did.
+func watched(t *testing.T, ch <-chan time.Time, what string) time.Time {
+	t.Helper()
+	at, ok := <-ch
+	if !ok {
+		t.Fatalf("timed out waiting for %s", what)
+	}
+	return at
+}
+
 // hold keeps a fault in place for d (the outage itself), ending early only
 // when the test's context does.
 func hold(t *testing.T, d time.Duration) {

@@ -10,17 +10,18 @@ import (
 	"time"
 )
 
-// TestPostgresOutageAndReminderKill runs two scenarios in the time of one.
-// Deliveries the inbox worker had claimed when Postgres went away are
-// retried only when their claim lease (bamboo.ProcessorOptions.Lease) runs
-// out; the reminder scenario runs while that happens, against its own
-// world.
+// TestPostgresOutageAndReminderKill runs the Postgres outage scenario, then
+// the reminder kill scenario against its own world. The outage's webhook
+// row is finished (every accepted delivery applied) before the reminder
+// scenario starts, so its recovery time is the inbox worker's alone:
+// deliveries cut off mid-processing are retried one claim lease
+// (roster.DefaultInboxLease) after their claimer stopped renewing them.
 func TestPostgresOutageAndReminderKill(t *testing.T) {
 	pg := startPostgresOutage(t)
+	pg.finish(t)
 	if !testing.Short() {
 		t.Run("kill during reminder fan-out", testKillDuringReminderFanOut)
 	}
-	pg.finish(t)
 }
 
 // postgresOutage is the Postgres scenario between the outage and its checks.

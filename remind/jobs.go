@@ -9,20 +9,29 @@ import (
 	"github.com/tallyhq/tally/schedule"
 )
 
-// ReminderJob is the weekly reminder tick for the scheduler: every minute,
-// send to everyone whose local reminder time has passed.
+// TickEvery is how often the weekly and digest ticks look for people who
+// are due. Due times are whole minutes, but a tick every minute on the
+// minute leaves a freshly started (or restarted) leader idle for up to a
+// minute before it sends what is already due, and a fan-out cut off by a
+// dead leader waits for its slot claim to go stale; a tick every 15 s bounds
+// both to 15 s. A tick whose previous run is still going is skipped, and the
+// plan it reads (roster and ledger) is two indexed queries.
+const TickEvery = 15 * time.Second
+
+// ReminderJob is the weekly reminder tick for the scheduler: every
+// TickEvery, send to everyone whose local reminder time has passed.
 func (e *Engine) ReminderJob() schedule.Job {
-	return schedule.Job{Name: "remind.weekly", Schedule: schedule.Every(time.Minute), Run: func(ctx context.Context) error {
+	return schedule.Job{Name: "remind.weekly", Schedule: schedule.Every(TickEvery), Run: func(ctx context.Context) error {
 		res, err := e.RunDue(ctx, e.opts.Now())
 		e.logTick("weekly", res)
 		return err
 	}}
 }
 
-// DigestJob is the managers' digest tick for the scheduler: every minute,
-// send the digest to managers whose local digest time has passed.
+// DigestJob is the managers' digest tick for the scheduler: every
+// TickEvery, send the digest to managers whose local digest time has passed.
 func (e *Engine) DigestJob() schedule.Job {
-	return schedule.Job{Name: "remind.digest", Schedule: schedule.Every(time.Minute), Run: func(ctx context.Context) error {
+	return schedule.Job{Name: "remind.digest", Schedule: schedule.Every(TickEvery), Run: func(ctx context.Context) error {
 		res, err := e.DigestDue(ctx, e.opts.Now())
 		e.logTick("digest", res)
 		return err
@@ -32,7 +41,7 @@ func (e *Engine) DigestJob() schedule.Job {
 // RecoverJob is the recovery tick for the scheduler: every 10 seconds,
 // complete the weekly reminders and digests a dead engine left claimed
 // (Recover). With the short claim lease this is what bounds recovery after
-// a crash to about half a minute instead of the next minute's tick.
+// a crash to about half a minute.
 func (e *Engine) RecoverJob() schedule.Job {
 	return schedule.Job{Name: "remind.recover", Schedule: schedule.Every(10 * time.Second), Run: func(ctx context.Context) error {
 		res, err := e.Recover(ctx, e.opts.Now())

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,6 +60,11 @@ type Processor struct {
 	opts     ProcessorOptions
 	log      *zap.Logger
 	wake     chan struct{}
+
+	// unanswered is set when a delivery failed because BambooHR did not
+	// answer (5xx, 429, no connection); the next success resumes the rows
+	// waiting out a backoff (ResumeInboxRetries).
+	unanswered atomic.Bool
 
 	histMu sync.Mutex
 	hist   history
@@ -135,6 +142,7 @@ func (p *Processor) Wake() {
 func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 	n := 0
 	defer p.refreshGauges(ctx)
+	resumed := false // at most once a drain, so a flapping BambooHR cannot spin
 	for ctx.Err() == nil {
 		token, err := newClaimToken()
 		if err != nil {
@@ -147,10 +155,16 @@ func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 		if len(rows) == 0 {
 			return n, nil
 		}
-		k, err := p.handleBatch(ctx, token, rows)
+		k, ok, err := p.handleBatch(ctx, token, rows)
 		n += k
 		if err != nil {
 			return n, err
+		}
+		if ok && !resumed && p.unanswered.Swap(false) {
+			resumed = true
+			if err := p.resumeRetries(ctx); err != nil {
+				return n, err
+			}
 		}
 	}
 	return n, ctx.Err()
@@ -159,25 +173,49 @@ func (p *Processor) RunOnce(ctx context.Context) (int, error) {
 // handleBatch works through the rows claimed under token, renewing the
 // claim on those not yet finished while it works; a row another claimer
 // took over is skipped, or its work cancelled when it is the one in hand.
-func (p *Processor) handleBatch(ctx context.Context, token string, rows []storage.InboxRow) (int, error) {
+// It also reports whether any row was processed (BambooHR answered).
+func (p *Processor) handleBatch(ctx context.Context, token string, rows []storage.InboxRow) (int, bool, error) {
 	c := newClaim(token, rows)
 	stop := p.heartbeat(ctx, c)
 	defer stop()
-	n := 0
+	n, answered := 0, false
 	for _, row := range rows {
 		rowCtx, ok := c.begin(ctx, row.ID)
 		if !ok {
 			p.takenOver.Inc()
 			continue
 		}
-		err := p.handle(rowCtx, token, row)
+		done, err := p.handle(rowCtx, token, row)
 		c.end(row.ID)
 		if err != nil {
-			return n, err
+			return n, answered, err
 		}
+		answered = answered || done
 		n++
 	}
-	return n, nil
+	return n, answered, nil
+}
+
+// resumeRetries makes the deliveries waiting out a backoff due now: BambooHR
+// answers again, so what it refused during the outage need not wait minutes
+// more (the drain in progress claims them next).
+func (p *Processor) resumeRetries(ctx context.Context) error {
+	n, err := storage.ResumeInboxRetries(ctx, p.db, p.opts.Now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		p.log.Info("BambooHR answers again; retrying deliveries now", zap.Int64("rows", n))
+	}
+	return nil
+}
+
+// unanswered reports whether err means BambooHR did not answer usefully:
+// rate limited, unavailable, a server error or no connection at all.
+func unanswered(err error) bool {
+	var ne net.Error
+	return errors.Is(err, bamboo.ErrRateLimited) || errors.Is(err, bamboo.ErrUnavailable) ||
+		errors.Is(err, bamboo.ErrServer) || errors.As(err, &ne)
 }
 
 // Run drains the inbox every interval, and at once when woken, until ctx
@@ -199,8 +237,9 @@ func (p *Processor) Run(ctx context.Context, every time.Duration) error {
 }
 
 // handle processes one claimed row and records the outcome, if token still
-// holds the row (otherwise its successor's outcome stands).
-func (p *Processor) handle(ctx context.Context, token string, row storage.InboxRow) error {
+// holds the row (otherwise its successor's outcome stands). done reports
+// that the row was processed.
+func (p *Processor) handle(ctx context.Context, token string, row storage.InboxRow) (done bool, _ error) {
 	changes, err := bamboo.ParsePayload(row.Body)
 	if err == nil {
 		err = p.apply(ctx, changes, row.ReceivedAt)
@@ -213,6 +252,7 @@ func (p *Processor) handle(ctx context.Context, token string, row storage.InboxR
 	case err == nil:
 		if held, serr = storage.FinishInbox(final, p.db, row.ID, token, now); held {
 			p.processed.Inc()
+			done = true
 		}
 	case errors.Is(err, bamboo.ErrBadPayload) || row.Attempts >= p.opts.MaxAttempts:
 		if held, serr = storage.ParkInbox(final, p.db, row.ID, token, now, err.Error()); held {
@@ -221,6 +261,9 @@ func (p *Processor) handle(ctx context.Context, token string, row storage.InboxR
 			p.log.Error("webhook delivery parked", zap.Int64("inbox_id", row.ID), zap.Int("attempts", row.Attempts), zap.Error(err))
 		}
 	default:
+		if unanswered(err) {
+			p.unanswered.Store(true)
+		}
 		next := now.Add(p.backoff(row.Attempts))
 		if held, serr = storage.RetryInbox(final, p.db, row.ID, token, next, err.Error()); held {
 			p.failed.Inc()
@@ -231,7 +274,7 @@ func (p *Processor) handle(ctx context.Context, token string, row storage.InboxR
 		p.takenOver.Inc()
 		p.log.Info("inbox row taken over by another claimer; this outcome is dropped", zap.Int64("inbox_id", row.ID))
 	}
-	return serr
+	return done, serr
 }
 
 // backoff is BaseBackoff × 2^(attempts-1), capped, with ±25% jitter.

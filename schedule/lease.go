@@ -64,8 +64,12 @@ func (l *lease) set(until time.Time) {
 func (l *lease) run(ctx context.Context, release bool) {
 	for {
 		wait := l.round(ctx)
+		// A timer stopped on the way out, not clock.After: an abandoned
+		// After keeps waiting on the clock after the loop has gone.
+		timer := l.clock.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			if release && l.leading(l.clock.Now()) {
 				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 				if err := storage.ReleaseLease(rctx, l.db, l.name, l.holder); err != nil {
@@ -75,7 +79,7 @@ func (l *lease) run(ctx context.Context, release bool) {
 			}
 			l.set(time.Time{})
 			return
-		case <-l.clock.After(wait):
+		case <-timer.Chan():
 		}
 	}
 }

@@ -143,6 +143,21 @@ func RetryInbox(ctx context.Context, q Querier, id int64, token string, next tim
 	return tag.RowsAffected() == 1, nil
 }
 
+// ResumeInboxRetries makes every pending delivery that is waiting out a
+// retry backoff due at now, and returns how many it moved. Rows still held
+// by a claimer (claim_token set: in work, or left by a claimer that died and
+// waiting out its lease) are not touched. The inbox worker calls it when
+// BambooHR answers again after failing, so deliveries refused during the
+// outage do not wait minutes of backoff once it is over.
+func ResumeInboxRetries(ctx context.Context, q Querier, now time.Time) (int64, error) {
+	tag, err := q.Exec(ctx, `UPDATE webhook_inbox SET next_attempt_at = $1
+		WHERE status = 'pending' AND claim_token IS NULL AND attempts > 0 AND next_attempt_at > $1`, now)
+	if err != nil {
+		return 0, fmt.Errorf("resume inbox retries: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // ParkInbox moves a delivery that keeps failing to the dead letter state,
 // keeping its error for HR and operators, if token still holds it.
 func ParkInbox(ctx context.Context, q Querier, id int64, token string, now time.Time, reason string) (bool, error) {
