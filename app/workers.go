@@ -118,7 +118,7 @@ func (a *App) buildWorkers() error {
 			_, err := w.processor.RunOnce(ctx)
 			return err
 		}},
-		{Name: "toggl.writeback", Schedule: schedule.Every(30 * time.Second), Run: func(ctx context.Context) error {
+		{Name: "toggl.writeback", Schedule: schedule.Every(10 * time.Second), Run: func(ctx context.Context) error {
 			_, err := w.writeback.RunOnce(ctx)
 			return err
 		}},

@@ -50,16 +50,18 @@ func (e *Engine) deliver(ctx context.Context, kind Kind, it PlanItem, r *storage
 	}
 
 	channel := r.ChannelID
-	recovering := channel != "" // an earlier attempt got as far as the DM
+	// An earlier attempt may have posted: it got as far as the DM, or it
+	// posted to the user id and died before recording the channel.
+	recovering := channel != "" || r.Attempts > 1
 	if channel == "" {
 		channel = it.person.DMChannel
 	}
-	if channel == "" {
+	if channel == "" && recovering {
 		if channel, err = e.open(ctx, it.SlackUserID); err != nil {
 			return e.failure(ctx, kind, it, r, "conversations.open", err)
 		}
 	}
-	if r.ChannelID == "" {
+	if channel != "" && r.ChannelID == "" {
 		if err := storage.SetReminderChannel(ctx, e.opts.DB, r.ID, r.ClaimedBy, r.Attempts, channel); err != nil {
 			return e.pending(ctx, r, err), err
 		}
@@ -85,11 +87,18 @@ func (e *Engine) deliver(ctx context.Context, kind Kind, it PlanItem, r *storage
 	if !ok {
 		return outTaken, nil
 	}
-	ts, err := e.post(ctx, channel, r.ID, kind, blocks, text)
+	// Without a known DM channel the message goes to the user id: Slack
+	// posts it to the bot's DM with them and answers with that channel, so a
+	// first DM costs no conversations.open (Tier 3, 50 a minute).
+	target := channel
+	if target == "" {
+		target = it.SlackUserID
+	}
+	ts, posted, err := e.post(ctx, target, it.SlackUserID, r.ID, kind, blocks, text)
 	if err != nil {
 		return e.failure(ctx, kind, it, r, "chat.postMessage", err)
 	}
-	return e.sent(ctx, kind, r, channel, ts), nil
+	return e.sent(ctx, kind, r, posted, ts), nil
 }
 
 // failure records a Slack failure: permanent ones end the row as failed
@@ -178,10 +187,18 @@ func (e *Engine) open(ctx context.Context, user string) (string, error) {
 // post sends the message with the ledger id in its metadata. After an
 // ambiguous failure (a timeout, a 5xx) it looks in the channel before
 // posting again.
-func (e *Engine) post(ctx context.Context, channel string, ledgerID int64, kind Kind, blocks []slack.Block, text string) (string, error) {
+func (e *Engine) post(ctx context.Context, channel, user string, ledgerID int64, kind Kind, blocks []slack.Block, text string) (string, string, error) {
 	var ts string
+	posted := channel
 	check := func(ctx context.Context) (bool, error) {
-		got, found, err := e.findPosted(ctx, channel, ledgerID)
+		if posted == user { // posted to the user id: look in the DM itself
+			dm, err := e.open(ctx, user)
+			if err != nil {
+				return false, err
+			}
+			posted = dm
+		}
+		got, found, err := e.findPosted(ctx, posted, ledgerID)
 		if found {
 			ts = got
 		}
@@ -190,14 +207,14 @@ func (e *Engine) post(ctx context.Context, channel string, ledgerID int64, kind 
 	meta := slack.SlackMetadata{EventType: MetadataEventType, EventPayload: map[string]any{
 		"ledger_id": strconv.FormatInt(ledgerID, 10), "kind": string(kind)}}
 	err := e.retry(ctx, "chat.postMessage", true, check, func(ctx context.Context) error {
-		_, got, err := e.opts.Slack.PostMessageContext(ctx, channel,
+		ch, got, err := e.opts.Slack.PostMessageContext(ctx, channel,
 			slack.MsgOptionBlocks(blocks...), slack.MsgOptionText(text, false), slack.MsgOptionMetadata(meta))
 		if err == nil {
-			ts = got
+			ts, posted = got, ch
 		}
 		return err
 	})
-	return ts, err
+	return ts, posted, err
 }
 
 // findPosted looks through the recent history of channel for the message

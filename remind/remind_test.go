@@ -279,8 +279,9 @@ func TestCrashAtEveryStep(t *testing.T) {
 		method string
 		after  bool
 	}{
-		{"before conversations.open", "conversations.open", false},
-		{"after conversations.open", "conversations.open", true},
+		// A first DM goes to the user id (no conversations.open): the
+		// crash points are around the post; the recovery opens the DM to
+		// look for an earlier post before posting again.
 		{"before chat.postMessage", "chat.postMessage", false},
 		{"after chat.postMessage", "chat.postMessage", true},
 	}
@@ -426,7 +427,9 @@ func TestPermanentFailureRecordsRosterProblem(t *testing.T) {
 	p := &person{slackID: "UDEAD", tz: "UTC", active: true, bamboo: "dead"}
 	ok := &person{slackID: "UOK", tz: "UTC", active: true, bamboo: "ok"}
 	addPeople(t, db, fake, p)
-	fake.FailNextError("conversations.open", 1, "user_not_found")
+	// A first DM is posted to the user id; Slack refuses a user it
+	// cannot DM with channel_not_found.
+	fake.FailNextError("chat.postMessage", 1, "channel_not_found")
 	r := &renderer{}
 	c := newClock(utc("2026-11-27T17:00:00Z"))
 	e := newEngine(t, db, slackFor(fake), r.render, c.now, nil)
