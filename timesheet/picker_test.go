@@ -211,4 +211,3 @@ func TestEntryChecksErrorsAndDeadlines(t *testing.T) {
 		t.Errorf("check served by a failed statement: %v", errFailed)
 	}
 }
-
