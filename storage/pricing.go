@@ -6,63 +6,32 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/tallyhq/tally/model"
 )
 
-// UnpricedReason says why a billable entry carries no amount. Unpriced time
-// is never shown as zero: every surface names it with its reason.
-type UnpricedReason string
+// UnpricedReason is the domain's reason a billable entry carries no amount
+// (model.UnpricedReason): the codes are what the priced_entries view and the
+// CSV carry, so storage hands them out in the domain type.
+type UnpricedReason = model.UnpricedReason
 
-// The reasons a billable entry can be unpriced ("" when it is priced or not
-// billable); the values are what the priced_entries view and the CSV carry.
+// The reasons, as the view names them.
 const (
-	Priced UnpricedReason = ""
-	// UnpricedUnknownPerson: the Toggl user is not in the roster, so no
-	// rate can apply.
-	UnpricedUnknownPerson UnpricedReason = "unknown_person"
-	// UnpricedNoRate: the person has no rate at all (the BambooHR rate
-	// field is empty or missing).
-	UnpricedNoRate UnpricedReason = "no_rate"
-	// UnpricedBeforeFirstRate: the person's first rate starts after the
-	// entry's date.
-	UnpricedBeforeFirstRate UnpricedReason = "before_first_rate"
+	Priced                  = model.Priced
+	UnpricedUnknownPerson   = model.UnpricedUnknownPerson
+	UnpricedNoRate          = model.UnpricedNoRate
+	UnpricedBeforeFirstRate = model.UnpricedBeforeFirstRate
 )
 
-// Text is the reason in words, for people.
-func (r UnpricedReason) Text() string {
-	switch r {
-	case UnpricedUnknownPerson:
-		return "Toggl user not in the roster"
-	case UnpricedNoRate:
-		return "no billable rate in BambooHR"
-	case UnpricedBeforeFirstRate:
-		return "before their first billable rate"
-	}
-	return ""
-}
+// EmploymentIssue is the domain's "outside employment" flag
+// (model.EmploymentIssue), as the view computes it.
+type EmploymentIssue = model.EmploymentIssue
 
-// EmploymentIssue says why an entry lies outside its person's employment.
-type EmploymentIssue string
-
-// The employment issues an entry can have ("" for none).
+// The employment issues, as the view names them.
 const (
-	EmploymentOK EmploymentIssue = ""
-	// AfterTermination: the entry's local date is after the termination
-	// date.
-	AfterTermination EmploymentIssue = "after_termination"
-	// BeforeHire: the entry's local date is before the hire date.
-	BeforeHire EmploymentIssue = "before_hire"
+	EmploymentOK     = model.EmploymentOK
+	AfterTermination = model.AfterTermination
+	BeforeHire       = model.BeforeHire
 )
-
-// Text is the issue in words, for people.
-func (i EmploymentIssue) Text() string {
-	switch i {
-	case AfterTermination:
-		return "logged after the termination date"
-	case BeforeHire:
-		return "logged before the hire date"
-	}
-	return ""
-}
 
 // NoProject is the name of the bucket of time without a project, used as
 // both client and project name wherever time is grouped or exported: it is
