@@ -207,36 +207,12 @@ func (s *Slack) blockActionPayloadLocked(userID string, a BlockActionSpec) (map[
 		"is_enterprise_install": false,
 		"trigger_id":            s.issueTriggerLocked(userID),
 	}
-	var blocks json.RawMessage
-	switch {
-	case a.Home || a.ViewID != "":
-		viewID := a.ViewID
-		if a.Home {
-			viewID = s.homeViewIDs[userID]
-		}
-		view, vb, ok := s.viewObjByIDLocked(viewID)
-		if !ok {
-			return nil, fmt.Errorf("slack fake: no view %q to act on", viewID)
-		}
-		blocks = vb
-		payload["container"] = map[string]any{"type": "view", "view_id": viewID}
-		payload["view"] = view
-	case a.ChannelID != "" && a.MessageTS != "":
-		container := map[string]any{"type": "message", "message_ts": a.MessageTS, "channel_id": a.ChannelID, "is_ephemeral": false}
-		payload["channel"] = map[string]any{"id": a.ChannelID, "name": "directmessage"}
-		if m := s.findMessageLocked(a.ChannelID, a.MessageTS); m != nil && !m.Deleted {
-			blocks = m.Blocks
-			payload["message"] = s.messageObjLocked(m)
-		} else if m := s.findEphemeralLocked(userID, a.ChannelID, a.MessageTS); m != nil {
-			blocks = m.Blocks
-			container["is_ephemeral"] = true
-		} else {
-			return nil, fmt.Errorf("slack fake: no message %s in %s to act on", a.MessageTS, a.ChannelID)
-		}
-		payload["container"] = container
+	blocks, message, err := s.surfaceLocked(payload, userID, slackSurface{Home: a.Home, ViewID: a.ViewID, ChannelID: a.ChannelID, MessageTS: a.MessageTS}, "act on")
+	if err != nil {
+		return nil, fmt.Errorf("slack fake: block action: %w", err)
+	}
+	if message {
 		payload["response_url"] = s.issueResponseURLLocked(userID, a.ChannelID, a.MessageTS)
-	default:
-		return nil, fmt.Errorf("slack fake: block action needs a message (ChannelID+MessageTS), a ViewID or Home")
 	}
 	el, blockID, ok := slackFindElement(blocks, a.BlockID, a.ActionID)
 	if !ok {
@@ -347,4 +323,47 @@ func slackFirst(vals ...string) string {
 		}
 	}
 	return ""
+}
+
+// slackSurface names where a person acts or types: a view (the Home tab
+// or one by id) or a message (channel + ts).
+type slackSurface struct {
+	Home      bool
+	ViewID    string
+	ChannelID string
+	MessageTS string
+}
+
+// surfaceLocked fills payload's container, channel and message or view as
+// Slack sends them for an action or suggestion on sf, and returns the
+// surface's blocks and whether it is a message.
+func (s *Slack) surfaceLocked(payload map[string]any, userID string, sf slackSurface, verb string) (json.RawMessage, bool, error) {
+	switch {
+	case sf.Home || sf.ViewID != "":
+		viewID := sf.ViewID
+		if sf.Home {
+			viewID = s.homeViewIDs[userID]
+		}
+		view, vb, ok := s.viewObjByIDLocked(viewID)
+		if !ok {
+			return nil, false, fmt.Errorf("no view %q to %s", viewID, verb)
+		}
+		payload["container"] = map[string]any{"type": "view", "view_id": viewID}
+		payload["view"] = view
+		return vb, false, nil
+	case sf.ChannelID != "" && sf.MessageTS != "":
+		container := map[string]any{"type": "message", "message_ts": sf.MessageTS, "channel_id": sf.ChannelID, "is_ephemeral": false}
+		payload["channel"] = map[string]any{"id": sf.ChannelID, "name": "directmessage"}
+		payload["container"] = container
+		if m := s.findMessageLocked(sf.ChannelID, sf.MessageTS); m != nil && !m.Deleted {
+			payload["message"] = s.messageObjLocked(m)
+			return m.Blocks, true, nil
+		}
+		if m := s.findEphemeralLocked(userID, sf.ChannelID, sf.MessageTS); m != nil {
+			container["is_ephemeral"] = true
+			return m.Blocks, true, nil
+		}
+		return nil, false, fmt.Errorf("no message %s in %s to %s", sf.MessageTS, sf.ChannelID, verb)
+	}
+	return nil, false, fmt.Errorf("it needs a message (ChannelID+MessageTS), a ViewID or Home")
 }

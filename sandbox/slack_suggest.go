@@ -124,35 +124,9 @@ func (s *Slack) suggestPayloadLocked(userID string, spec SuggestSpec) (map[strin
 		"action_id":             spec.ActionID,
 		"value":                 spec.Query,
 	}
-	var blocks json.RawMessage
-	switch {
-	case spec.Home || spec.ViewID != "":
-		viewID := spec.ViewID
-		if spec.Home {
-			viewID = s.homeViewIDs[userID]
-		}
-		view, vb, ok := s.viewObjByIDLocked(viewID)
-		if !ok {
-			return nil, nil, fmt.Errorf("slack fake: no view %q to type in", viewID)
-		}
-		blocks = vb
-		payload["container"] = map[string]any{"type": "view", "view_id": viewID}
-		payload["view"] = view
-	case spec.ChannelID != "" && spec.MessageTS != "":
-		container := map[string]any{"type": "message", "message_ts": spec.MessageTS, "channel_id": spec.ChannelID, "is_ephemeral": false}
-		payload["channel"] = map[string]any{"id": spec.ChannelID, "name": "directmessage"}
-		if m := s.findMessageLocked(spec.ChannelID, spec.MessageTS); m != nil && !m.Deleted {
-			blocks = m.Blocks
-			payload["message"] = s.messageObjLocked(m)
-		} else if m := s.findEphemeralLocked(userID, spec.ChannelID, spec.MessageTS); m != nil {
-			blocks = m.Blocks
-			container["is_ephemeral"] = true
-		} else {
-			return nil, nil, fmt.Errorf("slack fake: no message %s in %s to type in", spec.MessageTS, spec.ChannelID)
-		}
-		payload["container"] = container
-	default:
-		return nil, nil, fmt.Errorf("slack fake: a suggestion needs a message (ChannelID+MessageTS), a ViewID or Home")
+	blocks, _, err := s.surfaceLocked(payload, userID, slackSurface{Home: spec.Home, ViewID: spec.ViewID, ChannelID: spec.ChannelID, MessageTS: spec.MessageTS}, "type in")
+	if err != nil {
+		return nil, nil, fmt.Errorf("slack fake: suggestion: %w", err)
 	}
 	return payload, blocks, nil
 }

@@ -218,19 +218,16 @@ func pickerTarget(res pgx.BatchResults, entryID int64) (suggestTarget, bool, err
 	if err != nil {
 		return suggestTarget{}, false, err
 	}
-	defer rows.Close()
-	var out suggestTarget
-	found := false
-	for rows.Next() {
-		var t suggestTarget
-		if err := rows.Scan(&t.id, &t.employee, &t.team, &t.description, &t.before, &t.after); err != nil {
-			return suggestTarget{}, false, err
-		}
+	ts, err := scanSuggestTargets(rows)
+	if err != nil {
+		return suggestTarget{}, false, err
+	}
+	for _, t := range ts {
 		if t.id == entryID {
-			out, found = t, true
+			return t, true, nil
 		}
 	}
-	return out, found, rows.Err()
+	return suggestTarget{}, false, nil
 }
 
 // pickerHistory reads suggestHistorySQL's rows.
@@ -239,20 +236,7 @@ func pickerHistory(res pgx.BatchResults) (*suggestHistory, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	h := newSuggestHistory()
-	for rows.Next() {
-		var (
-			employee, project int64
-			team, description string
-			n                 int
-		)
-		if err := rows.Scan(&employee, &team, &description, &project, &n); err != nil {
-			return nil, err
-		}
-		h.add(employee, team, description, project, n)
-	}
-	return h, rows.Err()
+	return scanSuggestHistory(rows)
 }
 
 // activeAmong returns the active projects, per the caller's catalog, among

@@ -166,6 +166,12 @@ func (db *DB) suggestTargets(ctx context.Context, employeeIDs []int64, week mode
 	if err != nil {
 		return nil, err
 	}
+	return scanSuggestTargets(rows)
+}
+
+// scanSuggestTargets reads suggestTargetsSQL's rows (the week's query and
+// the picker's batch share it).
+func scanSuggestTargets(rows pgx.Rows) ([]suggestTarget, error) {
 	defer rows.Close()
 	var out []suggestTarget
 	for rows.Next() {
@@ -183,6 +189,12 @@ func (db *DB) suggestHistory(ctx context.Context, employeeIDs []int64, from, to 
 	if err != nil {
 		return nil, err
 	}
+	return scanSuggestHistory(rows)
+}
+
+// scanSuggestHistory reads suggestHistorySQL's rows into the counts the
+// rules use.
+func scanSuggestHistory(rows pgx.Rows) (*suggestHistory, error) {
 	defer rows.Close()
 	h := newSuggestHistory()
 	for rows.Next() {
