@@ -20,14 +20,20 @@ type interaction struct {
 
 func (b *Bot) handleInteractive(ctx context.Context, evt socketmode.Event, env *envelope) {
 	cb, ok := evt.Data.(slack.InteractionCallback)
-	if ok && cb.Type == slack.InteractionTypeBlockSuggestion {
-		b.handleSuggestion(ctx, cb, env)
-		return
-	}
-	if !ok || b.opts.Interactions == nil {
+	switch {
+	case ok && cb.Type == slack.InteractionTypeBlockSuggestion:
+		b.handleSuggestion(ctx, suggestionOf(&cb), env)
+	case !ok || b.opts.Interactions == nil:
 		b.ack(ctx, env, nil)
-		return
+	default:
+		b.handleInteraction(ctx, cb, env)
 	}
+}
+
+// handleInteraction runs the interaction handler on cb within the ack
+// budget, acks with its payload and runs its follow-up. (Its own function:
+// the handler's goroutine holds a copy of cb, which only this path pays for.)
+func (b *Bot) handleInteraction(ctx context.Context, cb slack.InteractionCallback, env *envelope) {
 	log := b.log.With(zap.String("user", cb.User.ID), zap.String("interaction", string(cb.Type)))
 	hctx, cancel := context.WithDeadline(ctx, env.received.Add(b.opts.AckBudget))
 	defer cancel()

@@ -15,7 +15,22 @@ import (
 // {"options":[...]} or {"option_groups":[...]}, within Slack's limits (at
 // most 100 options, option text at most 75 characters).
 type SuggestionHandler interface {
-	HandleSuggestion(ctx context.Context, cb slack.InteractionCallback) (any, error)
+	HandleSuggestion(ctx context.Context, s Suggestion) (any, error)
+}
+
+// Suggestion is what a block_suggestion asks: who typed what in which
+// select. It is all a handler needs, and small: a person typing sends one
+// per keystroke, and slack-go's InteractionCallback is nearly 4 KB to copy.
+type Suggestion struct {
+	UserID   string
+	ActionID string
+	BlockID  string
+	Value    string // what the person typed
+}
+
+// suggestionOf reads a block_suggestion's question.
+func suggestionOf(cb *slack.InteractionCallback) Suggestion {
+	return Suggestion{UserID: cb.User.ID, ActionID: cb.ActionID, BlockID: cb.BlockID, Value: cb.Value}
 }
 
 // noOptions is the answer when there is nothing to offer, the handler
@@ -25,7 +40,7 @@ var noOptions = json.RawMessage(`{"options":[]}`)
 
 // handleSuggestion acks a block_suggestion with the handler's options, or
 // with noOptions when the handler fails or is not done within the budget.
-func (b *Bot) handleSuggestion(ctx context.Context, cb slack.InteractionCallback, env *envelope) {
+func (b *Bot) handleSuggestion(ctx context.Context, sg Suggestion, env *envelope) {
 	if b.opts.Suggestions == nil {
 		b.ack(ctx, env, noOptions)
 		return
@@ -33,7 +48,7 @@ func (b *Bot) handleSuggestion(ctx context.Context, cb slack.InteractionCallback
 	// The logger is built only when there is something to log: a person
 	// typing sends one of these per keystroke.
 	log := func() *zap.Logger {
-		return b.log.With(zap.String("user", cb.User.ID), zap.String("interaction", string(cb.Type)))
+		return b.log.With(zap.String("user", sg.UserID), zap.String("interaction", string(slack.InteractionTypeBlockSuggestion)))
 	}
 	hctx, cancel := context.WithDeadline(ctx, env.received.Add(b.opts.AckBudget))
 	defer cancel()
@@ -51,7 +66,7 @@ func (b *Bot) handleSuggestion(ctx context.Context, cb slack.InteractionCallback
 				done <- answer{err: panicError{r}}
 			}
 		}()
-		p, err := b.opts.Suggestions.HandleSuggestion(hctx, cb)
+		p, err := b.opts.Suggestions.HandleSuggestion(hctx, sg)
 		done <- answer{p, err}
 	}()
 	select {

@@ -8,6 +8,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/tallyhq/tally/blocks"
+	"github.com/tallyhq/tally/bot"
 	"github.com/tallyhq/tally/model"
 	"github.com/tallyhq/tally/review"
 	"github.com/tallyhq/tally/timesheet"
@@ -22,15 +23,15 @@ type ProjectSearcher interface {
 // entry's project picker for what the person typed. Only a picker tally
 // drew gets options — the assign_project select of the block of an
 // unallocated entry of the person typing; anything else is offered nothing.
-func (h *Handler) HandleSuggestion(ctx context.Context, cb slack.InteractionCallback) (any, error) {
-	if cb.ActionID != blocks.ActionAssignProject || h.picker == nil {
+func (h *Handler) HandleSuggestion(ctx context.Context, sg bot.Suggestion) (any, error) {
+	if sg.ActionID != blocks.ActionAssignProject || h.picker == nil {
 		return blocks.NoOptions(), nil
 	}
-	entryID, err := blocks.ParseEntryBlockID(cb.BlockID)
+	entryID, err := blocks.ParseEntryBlockID(sg.BlockID)
 	if err != nil {
 		return blocks.NoOptions(), &model.Error{Code: model.EInvalid, Message: "not a picker tally drew", Err: err}
 	}
-	ans, err := h.picker.Search(ctx, cb.User.ID, entryID, cb.Value)
+	ans, err := h.picker.Search(ctx, sg.UserID, entryID, sg.Value)
 	if err != nil {
 		return nil, err
 	}

@@ -6,9 +6,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/slack-go/slack"
-
 	"github.com/tallyhq/tally/blocks"
+	"github.com/tallyhq/tally/bot"
 	"github.com/tallyhq/tally/sandbox"
 	"github.com/tallyhq/tally/timesheet"
 )
@@ -188,7 +187,7 @@ func TestForgedProjectValuesRefused(t *testing.T) {
 	h := New(Options{Weeks: fakeWeeks{}, Confirmer: &fakeConfirmer{}, Picker: searchFunc(func(string, int64) error {
 		return errors.New("must not search")
 	})})
-	for _, cb := range []slack.InteractionCallback{
+	for _, cb := range []bot.Suggestion{
 		{ActionID: blocks.ActionAssignProject, BlockID: "week_actions"},
 		{ActionID: blocks.ActionConfirmAll, BlockID: "entry_1"},
 	} {

@@ -169,7 +169,11 @@ type Slack struct {
 	sock          slackSocket
 	suggestions   []SlackSuggestion
 
-	surfaces slackSurfaces // its own lock: read outside mu
+	// Memos of what people typing in a picker make the fake read or
+	// write again and again, each with its own lock (read outside mu).
+	surfaces    slackMemo[[]slackSurfaceBlock] // a surface's elements, by its blocks
+	messageJSON slackMemo[slackEncoded]        // a message object's JSON, by its content
+	answers     slackMemo[slackOptionsRead]    // an options answer read, by its bytes
 }
 
 // NewSlack starts the fake on a random port of 127.0.0.1.

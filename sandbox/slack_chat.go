@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -137,6 +138,30 @@ func (s *Slack) messageObjLocked(m *SlackMessage) map[string]any {
 		obj["edited"] = map[string]any{"user": s.opts.BotUserID, "ts": m.TS}
 	}
 	return obj
+}
+
+// messageJSONLocked is m's message object for an interaction payload,
+// encoded once per content (slackEncoded): the payloads of a message carry
+// it whole, at every click and every keystroke in its pickers. A message
+// with metadata, or one that does not encode, is returned as a map, for
+// the payload's encoding to handle (or refuse) as before.
+func (s *Slack) messageJSONLocked(m *SlackMessage) any {
+	obj := s.messageObjLocked(m)
+	if m.Metadata != nil {
+		return obj
+	}
+	key := fmt.Sprintf("%s\x00%s\x00%s\x00%t\x00%s", m.TS, m.ThreadTS, m.Text, m.Updates > 0, m.Blocks)
+	enc := s.messageJSON.get(key, func() slackEncoded {
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return nil
+		}
+		return b
+	})
+	if enc == nil {
+		return obj
+	}
+	return enc
 }
 
 func (s *Slack) findEphemeralLocked(userID, channel, ts string) *SlackMessage {

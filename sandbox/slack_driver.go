@@ -356,7 +356,7 @@ func (s *Slack) surfaceLocked(payload map[string]any, userID string, sf slackSur
 		payload["channel"] = map[string]any{"id": sf.ChannelID, "name": "directmessage"}
 		payload["container"] = container
 		if m := s.findMessageLocked(sf.ChannelID, sf.MessageTS); m != nil && !m.Deleted {
-			payload["message"] = s.messageObjLocked(m)
+			payload["message"] = s.messageJSONLocked(m)
 			return m.Blocks, true, nil
 		}
 		if m := s.findEphemeralLocked(userID, sf.ChannelID, sf.MessageTS); m != nil {

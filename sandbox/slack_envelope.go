@@ -73,12 +73,25 @@ type slackAckMsg struct {
 }
 
 type slackEnvelope struct {
-	EnvelopeID             string          `json:"envelope_id"`
-	Type                   string          `json:"type"`
-	AcceptsResponsePayload bool            `json:"accepts_response_payload"`
-	Payload                json.RawMessage `json:"payload"`
-	RetryAttempt           int             `json:"retry_attempt"`
-	RetryReason            string          `json:"retry_reason"`
+	EnvelopeID             string `json:"envelope_id"`
+	Type                   string `json:"type"`
+	AcceptsResponsePayload bool   `json:"accepts_response_payload"`
+	RetryAttempt           int    `json:"retry_attempt"`
+	RetryReason            string `json:"retry_reason"`
+}
+
+// encode is the envelope's JSON carrying payload. The payload, valid JSON
+// already, is spliced in as it is: encoding/json would check and compact
+// it again, and a payload carries a whole message or view.
+func (env slackEnvelope) encode(payload json.RawMessage) ([]byte, error) {
+	head, err := json.Marshal(env)
+	if err != nil {
+		return nil, fmt.Errorf("marshal envelope: %w", err)
+	}
+	if len(payload) == 0 {
+		payload = json.RawMessage("null")
+	}
+	return slackSplice(head, "payload", payload), nil
 }
 
 func (s *Slack) handleAck(c *slackConn, data []byte) {
@@ -162,12 +175,21 @@ func (s *Slack) SendEnvelope(ctx context.Context, typ string, payload any, accep
 		raw = p
 	case []byte:
 		raw = p
+	case map[string]any:
+		b, err := slackPayloadJSON(p)
+		if err != nil {
+			return nil, err
+		}
+		raw = b
 	default:
 		b, err := json.Marshal(payload)
 		if err != nil {
 			return nil, fmt.Errorf("marshal payload: %w", err)
 		}
 		raw = b
+	}
+	if len(raw) > 0 && !json.Valid(raw) {
+		return nil, errors.New("slack fake: envelope payload is not JSON")
 	}
 	return s.deliver(ctx, typ, raw, acceptsResponse)
 }
@@ -179,7 +201,6 @@ func (s *Slack) deliver(ctx context.Context, typ string, payload json.RawMessage
 		EnvelopeID:             slackEnvelopeID(),
 		Type:                   typ,
 		AcceptsResponsePayload: acceptsResponse,
-		Payload:                payload,
 	}
 	ch := make(chan slackAckMsg, 1)
 	s.mu.Lock()
@@ -196,10 +217,10 @@ func (s *Slack) deliver(ctx context.Context, typ string, payload json.RawMessage
 		if attempt > 0 {
 			env.RetryReason = "timeout"
 		}
-		data, err := json.Marshal(env)
+		data, err := env.encode(payload)
 		if err != nil {
 			forget()
-			return nil, fmt.Errorf("marshal envelope: %w", err)
+			return nil, err
 		}
 		c, err := s.pickConn(ctx)
 		if err != nil {

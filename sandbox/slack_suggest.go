@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -76,17 +76,21 @@ func (s *Slack) Suggest(ctx context.Context, userID string, spec SuggestSpec) ([
 	}
 	// Finding the select reads the whole surface: outside the lock, so
 	// people typing at once do not wait for each other's surfaces.
-	el, blockID, ok := s.surfaces.find(blocks, spec.BlockID, spec.ActionID)
+	el, blockID, ok := s.findElement(blocks, spec.BlockID, spec.ActionID)
 	if !ok || el.Type != "external_select" {
 		// Slack only asks for the options of an external select.
 		return nil, fmt.Errorf("slack fake: no external_select with action_id %q (block_id %q) on that surface", spec.ActionID, spec.BlockID)
 	}
 	payload["block_id"] = blockID
-	ack, err := s.SendEnvelope(ctx, "interactive", payload, true)
+	raw, err := slackPayloadJSON(payload)
 	if err != nil {
 		return nil, err
 	}
-	opts, refused := slackReadOptions(ack.Payload)
+	ack, err := s.deliver(ctx, "interactive", raw, true)
+	if err != nil {
+		return nil, err
+	}
+	opts, refused := s.readOptions(ack.Payload)
 	s.mu.Lock()
 	s.suggestions = append(s.suggestions, SlackSuggestion{UserID: userID, ActionID: spec.ActionID, BlockID: blockID,
 		Query: spec.Query, Options: opts, Refused: refused})
@@ -131,34 +135,31 @@ func (s *Slack) suggestPayloadLocked(userID string, spec SuggestSpec) (map[strin
 	return payload, blocks, nil
 }
 
-// slackSurfaces remembers the elements of the surfaces people typed in,
-// by content: Slack reads a message or view once, not on every keystroke,
-// and reading a whole week's blocks for each one cost the fake more than
-// the app's answer. Blocks are never changed in place (an update stores
-// new ones), so the content is the key; the memo is dropped whole when it
-// holds slackSurfacesMax surfaces.
-type slackSurfaces struct {
-	mu sync.Mutex
-	m  map[string][]slackSurfaceBlock
+// findElement is slackFindElement on a surface's elements worked out
+// once per surface content: Slack reads a message or view once, not on
+// every keystroke, and reading a whole week's blocks for each one cost the
+// fake more than the app's answer. Blocks are never changed in place (an
+// update stores new ones), so the content is the key.
+func (s *Slack) findElement(blocks json.RawMessage, blockID, actionID string) (slackElement, string, bool) {
+	surface := s.surfaces.get(string(blocks), func() []slackSurfaceBlock { return slackSurfaceElements(blocks) })
+	return slackFindIn(surface, blockID, actionID)
 }
 
-const slackSurfacesMax = 1024
+// slackOptionsRead is what slackReadOptions found in one answer.
+type slackOptionsRead struct {
+	options []SlackOption
+	refused string
+}
 
-// find is slackFindElement on a remembered surface.
-func (ss *slackSurfaces) find(blocks json.RawMessage, blockID, actionID string) (slackElement, string, bool) {
-	ss.mu.Lock()
-	surface, ok := ss.m[string(blocks)]
-	ss.mu.Unlock()
-	if !ok {
-		surface = slackSurfaceElements(blocks)
-		ss.mu.Lock()
-		if ss.m == nil || len(ss.m) >= slackSurfacesMax {
-			ss.m = make(map[string][]slackSurfaceBlock)
-		}
-		ss.m[string(blocks)] = surface
-		ss.mu.Unlock()
-	}
-	return slackFindIn(surface, blockID, actionID)
+// readOptions is slackReadOptions, read once per distinct answer (the
+// same answer comes back whenever someone types the same thing in the
+// same picker); each caller gets its own copy of the options.
+func (s *Slack) readOptions(raw json.RawMessage) ([]SlackOption, string) {
+	r := s.answers.get(string(raw), func() slackOptionsRead {
+		opts, refused := slackReadOptions(raw)
+		return slackOptionsRead{options: opts, refused: refused}
+	})
+	return slices.Clone(r.options), r.refused
 }
 
 // slackReadOptions reads an options load answer, or says why Slack would

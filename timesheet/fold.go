@@ -2,6 +2,7 @@ package timesheet
 
 import (
 	"strings"
+	gosync "sync"
 	"unicode"
 
 	"golang.org/x/text/cases"
@@ -16,12 +17,19 @@ var plainLetters = strings.NewReplacer(
 	"ø", "o", "đ", "d", "ł", "l", "æ", "ae", "œ", "oe", "ı", "i", "ħ", "h", "ŧ", "t", "þ", "th", "ð", "d",
 )
 
+// folders hold fold's transformer chains: a chain keeps buffers of a few
+// KB, and a search folds the query typed at every keystroke.
+var folders = gosync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC, cases.Fold())
+}}
+
 // fold makes text comparable the way people search: accents dropped
 // (é → e), case folded (ß → ss), runs of spaces and punctuation kept as
 // typed. "Crème Brûlée" and "creme brulee" fold alike.
 func fold(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC, cases.Fold())
-	out, _, err := transform.String(t, s)
+	t := folders.Get().(transform.Transformer)
+	defer folders.Put(t)
+	out, _, err := transform.String(t, s) // resets t first
 	if err != nil {
 		out = strings.ToLower(s)
 	}
