@@ -184,6 +184,7 @@ func New(ctx context.Context, cfg config.Config, log *zap.Logger, opts ...Option
 		Interactions: a.cmds,
 		Suggestions:  a.cmds,
 		Home:         a.home,
+		Connections:  cfg.SlackConnections,
 	})
 	if _, err := a.bot.CheckAuth(ctx); err != nil {
 		return nil, err

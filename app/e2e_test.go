@@ -112,17 +112,27 @@ func TestReconnectsAfterDisconnectAndDrop(t *testing.T) {
 	h := startHarness(t, harnessOpts{})
 	seedWeek(t, h, time.Now())
 
-	h.slack.Disconnect("refresh_requested")
-	eventually(t, "a fresh connection after refresh_requested", func() bool {
-		return len(h.slack.Calls("apps.connections.open")) >= 2 && h.slack.Connections() >= 1
+	// Every connection tally keeps (SLACK_CONNECTIONS, 2 by default) is
+	// told to reconnect, and each opens a fresh one.
+	if err := h.slack.WaitForConnections(h.ctx(), 2); err != nil {
+		t.Fatalf("tally's two connections: %v", err)
+	}
+	opened := len(h.slack.Calls("apps.connections.open"))
+	told := h.slack.Disconnect("refresh_requested")
+	if told < 2 {
+		t.Fatalf("%d connections told to reconnect, want tally's 2", told)
+	}
+	eventually(t, "fresh connections after refresh_requested", func() bool {
+		return len(h.slack.Calls("apps.connections.open")) >= opened+told && h.slack.Connections() >= told
 	})
 	if _, err := h.slack.SlashCommand(h.ctx(), "U1", "/timesheet", ""); err != nil {
 		t.Fatalf("command after refresh_requested: %v", err)
 	}
 
-	h.slack.DropConnections()
-	eventually(t, "a fresh connection after a dropped socket", func() bool {
-		return len(h.slack.Calls("apps.connections.open")) >= 3 && h.slack.Connections() >= 1
+	opened = len(h.slack.Calls("apps.connections.open"))
+	dropped := h.slack.DropConnections()
+	eventually(t, "fresh connections after dropped sockets", func() bool {
+		return len(h.slack.Calls("apps.connections.open")) >= opened+dropped && h.slack.Connections() >= dropped
 	})
 	if _, err := h.slack.SlashCommand(h.ctx(), "U1", "/timesheet", ""); err != nil {
 		t.Fatalf("command after dropped socket: %v", err)

@@ -74,21 +74,45 @@ type Options struct {
 	// database connection from the writes that must happen before an ack.
 	// Default 4.
 	MaxFollowUps int
+	// Connections is how many Socket Mode connections the bot keeps open
+	// (1 to MaxConnections; default 1). Slack hands each envelope to one
+	// of an app's connections, so envelopes keep arriving while one of
+	// them reconnects, and a burst is read and parsed on several at once.
+	Connections int
 }
 
-// Bot is a running Socket Mode connection and its dispatcher.
+// MaxConnections is how many Socket Mode connections Slack allows an app,
+// across all its processes (EXTERNAL-APIS.md, Socket Mode: "Up to 10
+// connections per app").
+const MaxConnections = 10
+
+// Bot is a set of running Socket Mode connections and their dispatcher.
 type Bot struct {
 	opts      Options
 	api       *slack.Client
-	sm        *socketmode.Client
+	conns     []*conn
 	log       *zap.Logger
 	m         *metrics
 	inflight  gosync.WaitGroup
 	followUps chan struct{} // bounds concurrent follow-up work
-	connected atomic.Bool
-	connects  atomic.Int64
-	lastAck   atomic.Int64 // unix nanoseconds of the last ack queued
-	self      identity     // the workspace and app this bot serves
+	live      atomic.Int32  // connections up (hello received, not since lost)
+	lastAck   atomic.Int64  // unix nanoseconds of the last ack queued
+	self      identity      // the workspace and app this bot serves
+}
+
+// conn is one Socket Mode connection. An envelope is acked on the
+// connection it arrived on.
+type conn struct {
+	id       int
+	sm       *socketmode.Client
+	up       atomic.Bool
+	connects atomic.Int64
+}
+
+// connEvent is an event and the connection it came from.
+type connEvent struct {
+	c   *conn
+	evt socketmode.Event
 }
 
 // Unavailable is the sentence users see when tally cannot answer in time.
@@ -109,23 +133,39 @@ func New(opts Options) *Bot {
 	if opts.MaxFollowUps <= 0 {
 		opts.MaxFollowUps = 4
 	}
+	opts.Connections = min(max(opts.Connections, 1), MaxConnections)
 	smOpts := []socketmode.Option{}
 	if opts.PingInterval > 0 {
 		smOpts = append(smOpts, socketmode.OptionPingInterval(opts.PingInterval))
 	}
-	return &Bot{
+	b := &Bot{
 		opts: opts,
 		api:  opts.API,
-		sm:   socketmode.New(opts.API, smOpts...),
 		log:  opts.Logger.Named("bot"),
 		m:    newMetrics(opts.Registerer),
 
 		followUps: make(chan struct{}, opts.MaxFollowUps),
 	}
+	for i := range opts.Connections {
+		b.conns = append(b.conns, &conn{id: i + 1, sm: socketmode.New(opts.API, smOpts...)})
+	}
+	return b
 }
 
-// Connected reports whether the Socket Mode connection is up, for /readyz.
-func (b *Bot) Connected() bool { return b.connected.Load() }
+// Connected reports whether a Socket Mode connection is up, for /readyz.
+func (b *Bot) Connected() bool { return b.live.Load() > 0 }
+
+// setUp records whether c is up; the gauge counts the connections up.
+func (b *Bot) setUp(c *conn, up bool) {
+	if c.up.Swap(up) != up {
+		if up {
+			b.live.Add(1)
+		} else {
+			b.live.Add(-1)
+		}
+	}
+	b.m.connected.Set(float64(b.live.Load()))
+}
 
 // ErrInvalidAuth means Slack refused the tokens; retrying will not help.
 var ErrInvalidAuth = errors.New("slack refused the token (invalid_auth): check SLACK_APP_TOKEN and SLACK_BOT_TOKEN")
@@ -169,7 +209,7 @@ func isAuthError(err error) bool {
 // refuses the tokens. It calls CheckAuth first unless that already
 // succeeded, so the bot always knows which workspace it serves. When ctx
 // ends, the bot stops taking envelopes (Slack redelivers unacked ones to
-// another connection) but keeps the connection open until every handler
+// another connection) but keeps its connections open until every handler
 // already running has finished and sent its ack. On return every in-flight
 // handler has finished.
 func (b *Bot) Run(ctx context.Context) error {
@@ -183,20 +223,28 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	errc := make(chan error, 1)
-	go func() { errc <- b.sm.RunContext(runCtx) }()
+	errc := make(chan error, len(b.conns))
+	for _, c := range b.conns {
+		go func() { errc <- c.sm.RunContext(runCtx) }()
+	}
+	events, stopEvents := b.merge()
+	defer stopEvents()
 
-	runErr, connDone := b.serve(ctx, runCtx, errc)
-	if !connDone {
-		connDone = b.drain(errc)
+	ended := 0
+	runErr, connDone := b.serve(ctx, runCtx, events, errc)
+	if connDone {
+		ended++
+	} else {
+		ended += b.drain(events, errc)
 		b.flushAcks()
 	}
 	cancel()
-	if !connDone {
-		<-errc //nolint:errcheck // the connection we just cancelled: its error says only that
+	for ; ended < len(b.conns); ended++ {
+		<-errc //nolint:errcheck // connections we just cancelled: their errors say only that
 	}
-	b.connected.Store(false)
-	b.m.connected.Set(0)
+	for _, c := range b.conns {
+		b.setUp(c, false)
+	}
 	// Handlers that outlived a broken connection still finish.
 	b.inflight.Wait()
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
@@ -208,27 +256,53 @@ func (b *Bot) Run(ctx context.Context) error {
 	return nil
 }
 
-// serve dispatches events until ctx ends, the connection gives up, or Slack
-// refuses the tokens. connDone reports whether RunContext has returned.
-func (b *Bot) serve(ctx, runCtx context.Context, errc <-chan error) (runErr error, connDone bool) {
+// merge forwards every connection's events, tagged with the connection,
+// into one channel, until stop is called.
+func (b *Bot) merge() (events <-chan connEvent, stop func()) {
+	out := make(chan connEvent)
+	done := make(chan struct{})
+	for _, c := range b.conns {
+		go func() {
+			for {
+				select {
+				case evt := <-c.sm.Events:
+					select {
+					case out <- connEvent{c: c, evt: evt}:
+					case <-done:
+						return
+					}
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	var once gosync.Once
+	return out, func() { once.Do(func() { close(done) }) }
+}
+
+// serve dispatches events until ctx ends, a connection gives up, or Slack
+// refuses the tokens. connDone reports whether a connection's RunContext
+// has returned.
+func (b *Bot) serve(ctx, runCtx context.Context, events <-chan connEvent, errc <-chan error) (runErr error, connDone bool) {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil, false
 		case err := <-errc:
 			return err, true
-		case evt := <-b.sm.Events:
-			if err := b.dispatch(runCtx, evt, true); err != nil {
+		case ce := <-events:
+			if err := b.dispatch(runCtx, ce.c, ce.evt, true); err != nil {
 				return err, false
 			}
 		}
 	}
 }
 
-// drain keeps the connection open, without taking new envelopes, until the
-// handlers already running have finished, so their acks still reach Slack.
-// It reports whether the connection ended on its own meanwhile.
-func (b *Bot) drain(errc <-chan error) (connDone bool) {
+// drain keeps the connections open, without taking new envelopes, until
+// the handlers already running have finished, so their acks still reach
+// Slack. It returns how many connections ended on their own meanwhile.
+func (b *Bot) drain(events <-chan connEvent, errc <-chan error) (ended int) {
 	b.log.Info(drainMessage)
 	drained := make(chan struct{})
 	go func() {
@@ -238,12 +312,15 @@ func (b *Bot) drain(errc <-chan error) (connDone bool) {
 	for {
 		select {
 		case <-drained:
-			return false
-		case <-errc: //nolint:errcheck // the connection ended while draining; serve already saw why
-			<-drained
-			return true
-		case evt := <-b.sm.Events:
-			_ = b.dispatch(context.Background(), evt, false)
+			return ended
+		case <-errc: //nolint:errcheck // a connection ended while draining; nothing more to do with it
+			ended++
+			if ended == len(b.conns) {
+				<-drained
+				return ended
+			}
+		case ce := <-events:
+			_ = b.dispatch(context.Background(), ce.c, ce.evt, false)
 		}
 	}
 }
@@ -269,63 +346,61 @@ func (b *Bot) flushAcks() {
 	_ = clock.Sleep(context.Background(), time.Until(time.Unix(0, last).Add(ackFlushGrace)))
 }
 
-// dispatch handles one socketmode event without blocking the loop. While
-// draining (accepting false) envelopes are left unacked for Slack to
+// dispatch handles one socketmode event from c without blocking the loop.
+// While draining (accepting false) envelopes are left unacked for Slack to
 // redeliver elsewhere.
-func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event, accepting bool) error {
+func (b *Bot) dispatch(ctx context.Context, c *conn, evt socketmode.Event, accepting bool) error {
+	log := b.log.With(zap.Int("connection", c.id))
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
-		b.log.Debug("connecting to slack")
+		log.Debug("connecting to slack")
 	case socketmode.EventTypeConnected:
-		if b.connects.Add(1) > 1 {
+		if c.connects.Add(1) > 1 {
 			b.m.reconnects.Inc()
 		}
-		b.log.Info("connected to slack")
+		log.Info("connected to slack")
 	case socketmode.EventTypeHello:
-		b.hello(evt)
+		b.hello(c, evt)
 	case socketmode.EventTypeDisconnect:
-		b.connected.Store(false)
-		b.m.connected.Set(0)
-		b.log.Info("slack asked us to reconnect")
+		b.setUp(c, false)
+		log.Info("slack asked us to reconnect")
 	case socketmode.EventTypeConnectionError:
-		b.connected.Store(false)
-		b.m.connected.Set(0)
-		b.log.Warn("slack connection error", zap.Any("detail", evt.Data))
+		b.setUp(c, false)
+		log.Warn("slack connection error", zap.Any("detail", evt.Data))
 	case socketmode.EventTypeInvalidAuth:
 		return ErrInvalidAuth
 	case socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
-		b.log.Warn("socket mode error", zap.String("type", string(evt.Type)), zap.Any("detail", evt.Data))
+		log.Warn("socket mode error", zap.String("type", string(evt.Type)), zap.Any("detail", evt.Data))
 	case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeSlashCommand,
 		socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
 		if !accepting {
-			b.log.Debug("shutting down: left an envelope for slack to redeliver", zap.String("type", string(evt.Type)))
+			log.Debug("shutting down: left an envelope for slack to redeliver", zap.String("type", string(evt.Type)))
 			return nil
 		}
-		b.envelope(ctx, evt)
+		b.envelope(ctx, c, evt)
 	default:
-		b.log.Debug("ignored socket mode event", zap.String("type", string(evt.Type)))
+		log.Debug("ignored socket mode event", zap.String("type", string(evt.Type)))
 	}
 	return nil
 }
 
-// envelope starts the handler of one envelope.
-func (b *Bot) envelope(ctx context.Context, evt socketmode.Event) {
+// envelope starts the handler of one envelope that arrived on c.
+func (b *Bot) envelope(ctx context.Context, c *conn, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeErrorBadMessage:
-		b.ackBadMessage(ctx, evt)
+		b.ackBadMessage(ctx, c, evt)
 	case socketmode.EventTypeSlashCommand:
-		b.spawn(ctx, "slash_commands", evt, b.handleSlash)
+		b.spawn(ctx, c, "slash_commands", evt, b.handleSlash)
 	case socketmode.EventTypeInteractive:
-		b.spawn(ctx, "interactive", evt, b.handleInteractive)
+		b.spawn(ctx, c, "interactive", evt, b.handleInteractive)
 	case socketmode.EventTypeEventsAPI:
-		b.spawn(ctx, "events_api", evt, b.handleEventsAPI)
+		b.spawn(ctx, c, "events_api", evt, b.handleEventsAPI)
 	}
 }
 
-// hello marks the connection up and learns the app id Slack connected us as.
-func (b *Bot) hello(evt socketmode.Event) {
-	b.connected.Store(true)
-	b.m.connected.Set(1)
+// hello marks c up and learns the app id Slack connected us as.
+func (b *Bot) hello(c *conn, evt socketmode.Event) {
+	b.setUp(c, true)
 	if evt.Request == nil || evt.Request.ConnectionInfo.AppID == "" {
 		return
 	}

@@ -20,11 +20,13 @@ type envelope struct {
 	// acceptsPayload is the envelope's accepts_response_payload: only then
 	// does Slack read an ack's payload.
 	acceptsPayload bool
-	once           gosync.Once
+	// sm is the connection it arrived on, where its ack goes.
+	sm   *socketmode.Client
+	once gosync.Once
 }
 
-func newEnvelope(typ string, evt socketmode.Event) *envelope {
-	env := &envelope{typ: typ, received: time.Now()}
+func newEnvelope(c *conn, typ string, evt socketmode.Event) *envelope {
+	env := &envelope{typ: typ, received: time.Now(), sm: c.sm}
 	if evt.Request != nil {
 		env.id = evt.Request.EnvelopeID
 		env.acceptsPayload = evt.Request.AcceptsResponsePayload
@@ -35,9 +37,9 @@ func newEnvelope(typ string, evt socketmode.Event) *envelope {
 // spawn runs a handler in its own goroutine, tracked for shutdown. Envelopes
 // from another workspace or app are acked and dropped before any handler
 // runs; a handler that panics still gets its envelope acked.
-func (b *Bot) spawn(ctx context.Context, typ string, evt socketmode.Event, h func(context.Context, socketmode.Event, *envelope)) {
+func (b *Bot) spawn(ctx context.Context, c *conn, typ string, evt socketmode.Event, h func(context.Context, socketmode.Event, *envelope)) {
 	b.m.envelopes.WithLabelValues(typ).Inc()
-	env := newEnvelope(typ, evt)
+	env := newEnvelope(c, typ, evt)
 	// Handlers outlive a shutdown signal long enough to finish what
 	// Slack already handed us.
 	hctx := context.WithoutCancel(ctx)
@@ -81,7 +83,7 @@ func (b *Bot) ack(ctx context.Context, env *envelope, payload any) {
 		}
 		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		defer cancel()
-		if err := b.sm.AckCtx(actx, env.id, payload); err != nil {
+		if err := env.sm.AckCtx(actx, env.id, payload); err != nil {
 			b.m.handlerErrors.WithLabelValues(env.typ).Inc()
 			b.log.Warn("ack failed", zap.String("type", env.typ), zap.String("envelope_id", env.id), zap.Error(err))
 			return
@@ -93,7 +95,7 @@ func (b *Bot) ack(ctx context.Context, env *envelope, payload any) {
 
 // ackBadMessage acks envelopes slack-go could not parse (unknown types,
 // malformed payloads) so Slack does not redeliver them.
-func (b *Bot) ackBadMessage(ctx context.Context, evt socketmode.Event) {
+func (b *Bot) ackBadMessage(ctx context.Context, c *conn, evt socketmode.Event) {
 	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
 	if !ok {
 		return
@@ -107,7 +109,7 @@ func (b *Bot) ackBadMessage(ctx context.Context, evt socketmode.Event) {
 		b.log.Warn("unreadable socket mode message", zap.Error(bad.Cause), zap.Int("bytes", len(bad.Message)))
 		return
 	}
-	env := &envelope{typ: "unparsed", id: raw.EnvelopeID, received: time.Now()}
+	env := &envelope{typ: "unparsed", id: raw.EnvelopeID, received: time.Now(), sm: c.sm}
 	b.log.Warn("acked an envelope we cannot handle", zap.String("envelope_type", capID(raw.Type)),
 		zap.String("envelope_id", capID(env.id)), zap.Error(bad.Cause))
 	b.inflight.Add(1)

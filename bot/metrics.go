@@ -31,7 +31,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"type"}),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "tally_slack_connected",
-			Help: "1 while the Socket Mode connection is up.",
+			Help: "Socket Mode connections up (0 when none is).",
 		}),
 		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tally_slack_reconnects_total",

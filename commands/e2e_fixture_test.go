@@ -81,7 +81,10 @@ func newE2E(t testing.TB, fillers int) *e2e {
 		API:       api,
 		Now:       func() time.Time { return e2eNow },
 	})
-	b := bot.New(bot.Options{API: api, Commands: h, Interactions: h, Suggestions: h})
+	// Two Socket Mode connections, as tally run keeps by default
+	// (SLACK_CONNECTIONS).
+	const conns = 2
+	b := bot.New(bot.Options{API: api, Commands: h, Interactions: h, Suggestions: h, Connections: conns})
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- b.Run(runCtx) }()
@@ -91,7 +94,7 @@ func newE2E(t testing.TB, fillers int) *e2e {
 			t.Errorf("bot: %v", err)
 		}
 	})
-	if err := fake.WaitForConnections(ctx, 1); err != nil {
+	if err := fake.WaitForConnections(ctx, conns); err != nil {
 		t.Fatal(err)
 	}
 	return f

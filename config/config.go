@@ -19,6 +19,9 @@ type Config struct {
 	SlackAppToken string
 	SlackBotToken string
 	SlackAPIURL   string
+	// SlackConnections is how many Socket Mode connections this process
+	// keeps open (1–10; Slack allows an app 10 across all its processes).
+	SlackConnections int
 
 	TogglAPIToken       string
 	TogglWorkspaceID    int64
@@ -78,6 +81,7 @@ var Vars = []Var{
 	{"SLACK_APP_TOKEN", "", true, "Slack app-level token (xapp-…) with connections:write, for Socket Mode"},
 	{"SLACK_BOT_TOKEN", "", true, "Slack bot token (xoxb-…)"},
 	{"SLACK_API_URL", "https://slack.com/api/", false, "Slack Web API base URL (ends with /); point at the sandbox for tests"},
+	{"SLACK_CONNECTIONS", "2", false, "Socket Mode connections per process, 1–10; Slack allows an app 10 in all, so replicas × this ≤ 10"},
 	{"TOGGL_API_TOKEN", "", true, "Toggl Track API token (an admin's, to tag others' entries)"},
 	{"TOGGL_WORKSPACE_ID", "", false, "Toggl workspace id (a positive integer)"},
 	{"TOGGL_API_URL", "https://api.track.toggl.com/", false, "Toggl base URL; /api/v9 and /reports/api/v3 are appended"},
@@ -145,6 +149,10 @@ func Load(lookup LookupFunc, need Need) (Config, error) {
 	if need.Slack {
 		p.prefix("SLACK_APP_TOKEN", c.SlackAppToken, "xapp-")
 		p.prefix("SLACK_BOT_TOKEN", c.SlackBotToken, "xoxb-")
+	}
+	c.SlackConnections = int(p.int64("SLACK_CONNECTIONS", true))
+	if c.SlackConnections > 10 {
+		p.fail(fmt.Sprintf("SLACK_CONNECTIONS %d: Slack allows an app at most 10 Socket Mode connections", c.SlackConnections))
 	}
 	if c.SlackAPIURL != "" && !strings.HasSuffix(c.SlackAPIURL, "/") {
 		c.SlackAPIURL += "/"

@@ -28,6 +28,9 @@ type Ack struct {
 	Latency time.Duration
 	// Attempt is the retry_attempt of the envelope the ack answered (0 unless retried).
 	Attempt int
+	// SentOn and AckedOn are the sockets (numbered from 1 as they open)
+	// the envelope went out on and its ack came back on.
+	SentOn, AckedOn int
 }
 
 // ResponseAction returns the payload's response_action ("errors", "update",
@@ -70,6 +73,7 @@ func (a *Ack) Blocks() json.RawMessage {
 type slackAckMsg struct {
 	payload json.RawMessage
 	at      time.Time
+	conn    int // the socket it came on
 }
 
 type slackEnvelope struct {
@@ -128,7 +132,7 @@ func (s *Slack) handleAck(c *slackConn, data []byte) {
 	if string(msg.Payload) == "null" {
 		msg.Payload = nil
 	}
-	ch <- slackAckMsg{payload: msg.Payload, at: at}
+	ch <- slackAckMsg{payload: msg.Payload, at: at, conn: c.id}
 }
 
 // AckLatencies returns the latency of every ack received so far, in order.
@@ -243,7 +247,7 @@ func (s *Slack) deliver(ctx context.Context, typ string, payload json.RawMessage
 			s.mu.Lock()
 			s.sock.latencies = append(s.sock.latencies, lat)
 			s.mu.Unlock()
-			return &Ack{EnvelopeID: env.EnvelopeID, Payload: a.payload, Latency: lat, Attempt: attempt}, nil
+			return &Ack{EnvelopeID: env.EnvelopeID, Payload: a.payload, Latency: lat, Attempt: attempt, SentOn: c.id, AckedOn: a.conn}, nil
 		case <-timer.C:
 			if attempt < s.opts.AckRetries {
 				attempt++

@@ -320,6 +320,21 @@ func (s *Slack) Disconnect(reason string) int {
 	return len(live)
 }
 
+// DropConnection closes the oldest live socket abruptly, as a network
+// failure would, and reports whether there was one.
+func (s *Slack) DropConnection() bool {
+	s.mu.Lock()
+	live := s.liveConnsLocked()
+	if len(live) == 0 {
+		s.mu.Unlock()
+		return false
+	}
+	c := live[0]
+	s.mu.Unlock()
+	s.removeConn(c)
+	return true
+}
+
 // DropConnections closes every socket abruptly (no close frame, no
 // disconnect message), as a network failure would. It returns how many were dropped.
 func (s *Slack) DropConnections() int {

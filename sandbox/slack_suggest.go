@@ -132,6 +132,15 @@ func (s *Slack) suggestPayloadLocked(userID string, spec SuggestSpec) (map[strin
 	if err != nil {
 		return nil, nil, fmt.Errorf("slack fake: suggestion: %w", err)
 	}
+	// Unlike block_actions, a block_suggestion from a message carries the
+	// container and channel but not the message: Slack's own SDKs model
+	// the payload without one (Bolt for JavaScript's BlockSuggestion,
+	// docs.slack.dev/tools/bolt-js/reference/interfaces/BlockSuggestion:
+	// type, block_id, action_id, value, api_app_id, team, user, channel?,
+	// container, token, view?, enterprise?, is_enterprise_install?; the Java
+	// SDK's BlockSuggestionPayload has the same fields). From a view, the
+	// view comes along.
+	delete(payload, "message")
 	return payload, blocks, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -151,92 +152,159 @@ type PickerLeaders struct {
 	Recent []int64
 }
 
-// pickerRecentSQL lists the ids of the active projects employee $1 logged
-// time on most recently, newest first, at most $2 of them.
+// pickerRecentSQL lists, for each employee of $1, the ids of the active
+// projects they logged time on most recently, newest first, at most $2 of
+// them each.
 const pickerRecentSQL = `
-	SELECT p.id
-	FROM (
-		SELECT project_id, max(start_at) AS last_used
-		FROM time_entries
-		WHERE employee_id = $1 AND project_id IS NOT NULL AND deleted_at IS NULL
-		GROUP BY project_id
+	SELECT e.id, r.id
+	FROM unnest($1::bigint[]) AS e (id)
+	CROSS JOIN LATERAL (
+		SELECT p.id, u.last_used
+		FROM (
+			SELECT project_id, max(start_at) AS last_used
+			FROM time_entries
+			WHERE employee_id = e.id AND project_id IS NOT NULL AND deleted_at IS NULL
+			GROUP BY project_id
+		) u
+		JOIN toggl_projects p ON p.id = u.project_id AND p.active
+		ORDER BY u.last_used DESC, p.id
+		LIMIT $2
 	) r
-	JOIN toggl_projects p ON p.id = r.project_id AND p.active
-	ORDER BY r.last_used DESC, p.id
-	LIMIT $2`
+	ORDER BY e.id, r.last_used DESC, r.id`
 
-// PickerLeaders returns, in one round trip, the suggestion for entryID of
-// the employee (on day, its PickerEntry.Day) and the employee's recent
-// projects, at most recent of them. The suggestion follows the rules of
-// SuggestProjects for the entry's week, with one difference in how it is
-// read: which projects are active comes from the caller's catalog copy
-// instead of a read of every active project, so a picker with thousands
-// of projects reads only the person's evidence.
+// LeaderKey names the entry of an empty picker search: whose it is, which
+// one, and its local day (PickerEntry.Day).
+type LeaderKey struct {
+	EmployeeID int64
+	EntryID    int64
+	Day        time.Time
+}
+
+// PickerLeaders returns the suggestion for entryID of the employee (on
+// day, its PickerEntry.Day) and the employee's recent projects, at most
+// recent of them: PickerLeadersFor of one key.
 func (db *DB) PickerLeaders(ctx context.Context, employeeID, entryID int64, day time.Time, recent int, active ActiveCatalog) (PickerLeaders, error) {
-	week := model.WeekOf(day)
-	ids := []int64{employeeID}
+	out, err := db.PickerLeadersFor(ctx, []LeaderKey{{EmployeeID: employeeID, EntryID: entryID, Day: day}}, recent, active)
+	if err != nil {
+		return PickerLeaders{}, err
+	}
+	return out[0], nil
+}
+
+// PickerLeadersFor returns, in one round trip, what the empty searches of
+// keys show first, in the order of keys: each entry's suggestion and its
+// person's recent projects, at most recent of them. A burst of people
+// opening pickers costs one round trip for all of them, not one each. The
+// suggestions follow the rules of SuggestProjects for each entry's week,
+// with one difference in how they are read: which projects are active
+// comes from the caller's catalog copy instead of a read of every active
+// project, so a picker with thousands of projects reads only the people's
+// evidence. An entry that is not its key's person's unallocated entry
+// gets no suggestion.
+func (db *DB) PickerLeadersFor(ctx context.Context, keys []LeaderKey, recent int, active ActiveCatalog) ([]PickerLeaders, error) {
+	out := make([]PickerLeaders, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	// The suggestion statements run per week, for the people with an
+	// entry in it; the recent projects once, for everyone.
+	type weekGroup struct {
+		week     model.Week
+		people   []int64
+		hist     *suggestHistory
+		projects map[int64]suggestProject
+	}
+	var (
+		groups []*weekGroup
+		byWeek = map[time.Time]*weekGroup{}
+		people []int64
+	)
+	for _, k := range keys {
+		w := model.WeekOf(k.Day)
+		g := byWeek[w.Start]
+		if g == nil {
+			g = &weekGroup{week: w}
+			byWeek[w.Start] = g
+			groups = append(groups, g)
+		}
+		if !slices.Contains(g.people, k.EmployeeID) {
+			g.people = append(g.people, k.EmployeeID)
+		}
+		if !slices.Contains(people, k.EmployeeID) {
+			people = append(people, k.EmployeeID)
+		}
+	}
 	b := &pgx.Batch{}
-	b.Queue(suggestTargetsSQL, ids, week.Start, week.End())
-	b.Queue(suggestHistorySQL, ids, week.Start.AddDate(0, 0, -7*SuggestHistoryWeeks), week.End())
-	b.Queue(pickerRecentSQL, employeeID, recent)
+	for _, g := range groups {
+		b.Queue(suggestTargetsSQL, g.people, g.week.Start, g.week.End())
+		b.Queue(suggestHistorySQL, g.people, g.week.Start.AddDate(0, 0, -7*SuggestHistoryWeeks), g.week.End())
+	}
+	b.Queue(pickerRecentSQL, people, recent)
 	res := db.pool.SendBatch(ctx, b)
 	defer func() { _ = res.Close() }() // error paths only; the success path checks Close below
-	out := PickerLeaders{Suggestion: Suggestion{EntryID: entryID}}
-	target, found, err := pickerTarget(res, entryID)
-	if err != nil {
-		return PickerLeaders{}, fmt.Errorf("picker leaders of entry %d: %w", entryID, err)
+	targets := map[int64]suggestTarget{}
+	for _, g := range groups {
+		rows, err := res.Query()
+		if err != nil {
+			return nil, fmt.Errorf("picker leaders: %w", err)
+		}
+		ts, err := scanSuggestTargets(rows)
+		if err != nil {
+			return nil, fmt.Errorf("picker leaders: %w", err)
+		}
+		for _, t := range ts {
+			targets[t.id] = t
+		}
+		rows, err = res.Query()
+		if err == nil {
+			g.hist, err = scanSuggestHistory(rows)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("picker leaders: %w", err)
+		}
+		g.projects = g.hist.activeAmong(active)
 	}
-	hist, err := pickerHistory(res)
+	recentOf, err := scanPickerRecent(res)
 	if err != nil {
-		return PickerLeaders{}, fmt.Errorf("picker leaders of entry %d: %w", entryID, err)
-	}
-	rows, err := res.Query()
-	if err == nil {
-		out.Recent, err = pgx.CollectRows(rows, pgx.RowTo[int64])
-	}
-	if err != nil {
-		return PickerLeaders{}, fmt.Errorf("recent projects of %d: %w", employeeID, err)
+		return nil, fmt.Errorf("recent projects: %w", err)
 	}
 	if err := res.Close(); err != nil {
-		return PickerLeaders{}, fmt.Errorf("picker leaders of entry %d: %w", entryID, err)
+		return nil, fmt.Errorf("picker leaders: %w", err)
 	}
-	if found {
-		projects := hist.activeAmong(active)
-		s := hist.decide(target, projects)
-		if p, ok := projects[s.ProjectID]; ok {
+	for i, k := range keys {
+		out[i] = PickerLeaders{Suggestion: Suggestion{EntryID: k.EntryID}, Recent: recentOf[k.EmployeeID]}
+		t, ok := targets[k.EntryID]
+		if !ok || t.employee != k.EmployeeID {
+			continue
+		}
+		g := byWeek[model.WeekOf(k.Day).Start]
+		s := g.hist.decide(t, g.projects)
+		if p, ok := g.projects[s.ProjectID]; ok {
 			s.ProjectName, s.ClientName = p.name, p.client
 		}
-		s.EntryID = entryID
-		out.Suggestion = s
+		s.EntryID = k.EntryID
+		out[i].Suggestion = s
 	}
 	return out, nil
 }
 
-// pickerTarget reads suggestTargetsSQL's rows and keeps entryID's.
-func pickerTarget(res pgx.BatchResults, entryID int64) (suggestTarget, bool, error) {
-	rows, err := res.Query()
-	if err != nil {
-		return suggestTarget{}, false, err
-	}
-	ts, err := scanSuggestTargets(rows)
-	if err != nil {
-		return suggestTarget{}, false, err
-	}
-	for _, t := range ts {
-		if t.id == entryID {
-			return t, true, nil
-		}
-	}
-	return suggestTarget{}, false, nil
-}
-
-// pickerHistory reads suggestHistorySQL's rows.
-func pickerHistory(res pgx.BatchResults) (*suggestHistory, error) {
+// scanPickerRecent reads pickerRecentSQL's rows: each employee's recent
+// projects, newest first.
+func scanPickerRecent(res pgx.BatchResults) (map[int64][]int64, error) {
 	rows, err := res.Query()
 	if err != nil {
 		return nil, err
 	}
-	return scanSuggestHistory(rows)
+	defer rows.Close()
+	out := map[int64][]int64{}
+	for rows.Next() {
+		var emp, project int64
+		if err := rows.Scan(&emp, &project); err != nil {
+			return nil, err
+		}
+		out[emp] = append(out[emp], project)
+	}
+	return out, rows.Err()
 }
 
 // activeAmong returns the active projects, per the caller's catalog, among

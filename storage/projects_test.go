@@ -161,6 +161,8 @@ func TestPickerLeaders(t *testing.T) {
 		active[p.ID] = p
 	}
 	reasons := map[storage.SuggestReason]bool{}
+	var keys []storage.LeaderKey
+	var each []storage.PickerLeaders
 	for i, e := range entries {
 		if e.person != 0 || e.project != 0 || e.day < 0 {
 			continue
@@ -175,6 +177,7 @@ func TestPickerLeaders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		keys, each = append(keys, storage.LeaderKey{EmployeeID: ids[0], EntryID: id, Day: day}), append(each, got)
 		if got.Suggestion != want {
 			t.Errorf("entry %d (%q): %+v, SuggestionFor says %+v", id, e.desc, got.Suggestion, want)
 		}
@@ -188,6 +191,29 @@ func TestPickerLeaders(t *testing.T) {
 		if !reasons[r] {
 			t.Errorf("no case suggested by %q: %v", r, reasons)
 		}
+	}
+	// Asked together, with another person's entries among them and a week
+	// earlier, every search gets what it gets alone.
+	for i, e := range entries {
+		if e.person == 1 && e.project == 0 {
+			keys = append(keys, storage.LeaderKey{EmployeeID: ids[1], EntryID: int64(1000 + i), Day: suggestWeek.Start.AddDate(0, 0, e.day)})
+		}
+	}
+	keys = append(keys, storage.LeaderKey{EmployeeID: ids[0], EntryID: 1000, Day: suggestWeek.Start.AddDate(0, 0, -7)},
+		storage.LeaderKey{EmployeeID: ids[1], EntryID: keys[0].EntryID, Day: keys[0].Day}) // not theirs
+	for _, k := range keys[len(each):] {
+		l, err := db.PickerLeaders(ctx, k.EmployeeID, k.EntryID, k.Day, 10, active)
+		if err != nil {
+			t.Fatal(err)
+		}
+		each = append(each, l)
+	}
+	together, err := db.PickerLeadersFor(ctx, keys, 10, active)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(together, each) {
+		t.Errorf("asked together:\n%+v\nasked one by one:\n%+v", together, each)
 	}
 	// An entry that is not the person's open one gets no suggestion.
 	if l, err := db.PickerLeaders(ctx, ids[1], 1000+int64(len(entries))-1, suggestWeek.Start, 10, active); err != nil || l.Suggestion.Offered() {

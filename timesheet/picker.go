@@ -7,7 +7,6 @@ import (
 	"strings"
 	gosync "sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/tallyhq/tally/blocks"
 	"github.com/tallyhq/tally/storage"
@@ -17,7 +16,7 @@ import (
 type PickerStore interface {
 	ProjectCatalog(ctx context.Context) (storage.ProjectCatalog, error)
 	PickerEntries(ctx context.Context, keys []storage.PickerKey) ([]storage.PickerEntry, error)
-	PickerLeaders(ctx context.Context, employeeID, entryID int64, day time.Time, recent int, active storage.ActiveCatalog) (storage.PickerLeaders, error)
+	PickerLeadersFor(ctx context.Context, keys []storage.LeaderKey, recent int, active storage.ActiveCatalog) ([]storage.PickerLeaders, error)
 }
 
 // Picker answers the project picker's searches from an in-memory copy of
@@ -26,10 +25,13 @@ type PickerStore interface {
 // this the person's open entry, and which catalog version is current;
 // searches arriving together share one statement) and reloads the copy
 // when the catalog moved, so an archived project is never offered once the
-// archive is stored.
+// archive is stored. An empty search also reads the entry's suggestion and
+// the person's recent projects; empty searches arriving together share
+// those statements too.
 type Picker struct {
 	store  PickerStore
 	checks *entryChecks
+	leads  *batcher[storage.LeaderKey, storage.PickerLeaders]
 
 	mu    gosync.RWMutex
 	index *projectIndex
@@ -43,7 +45,27 @@ type Picker struct {
 
 // NewPicker builds a Picker on store.
 func NewPicker(store PickerStore) *Picker {
-	return &Picker{store: store, checks: &entryChecks{read: store.PickerEntries}}
+	p := &Picker{store: store, checks: &entryChecks{read: store.PickerEntries, what: "picker entry"}}
+	p.leads = &batcher[storage.LeaderKey, storage.PickerLeaders]{what: "picker leaders",
+		read: func(ctx context.Context, keys []storage.LeaderKey) ([]storage.PickerLeaders, error) {
+			// The newest copy held says which projects are active: a
+			// search drops whatever its own (maybe older) copy lacks.
+			return store.PickerLeadersFor(ctx, keys, recentInSearch, p.held())
+		}}
+	return p
+}
+
+// noProjects is the catalog of a picker that holds none yet.
+var noProjects = newProjectIndex(storage.ProjectCatalog{})
+
+// held returns the newest catalog copy held.
+func (p *Picker) held() *projectIndex {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.index == nil {
+		return noProjects
+	}
+	return p.index
 }
 
 // PickerAnswer is what a search found for one entry's picker.
@@ -87,7 +109,7 @@ const MaxSearchOptions = 25
 // by slackUserID. At most MaxSearchOptions projects are returned in all.
 func (p *Picker) Search(ctx context.Context, slackUserID string, entryID int64, query string) (PickerAnswer, error) {
 	p.warm(ctx)
-	pe, err := p.checks.check(ctx, storage.PickerKey{SlackUserID: slackUserID, EntryID: entryID})
+	pe, err := p.checks.get(ctx, storage.PickerKey{SlackUserID: slackUserID, EntryID: entryID})
 	if err != nil {
 		return PickerAnswer{}, unavailable(err)
 	}
@@ -127,7 +149,7 @@ func (p *Picker) Search(ctx context.Context, slackUserID string, entryID int64, 
 // leaders fills what an empty search shows first: the suggestion and the
 // person's recent projects, as the catalog knows them.
 func (p *Picker) leaders(ctx context.Context, ans *PickerAnswer, idx *projectIndex, pe storage.PickerEntry, entryID int64) error {
-	l, err := p.store.PickerLeaders(ctx, pe.EmployeeID, entryID, pe.Day, recentInSearch, idx)
+	l, err := p.leads.get(ctx, storage.LeaderKey{EmployeeID: pe.EmployeeID, EntryID: entryID, Day: pe.Day})
 	if err != nil {
 		return unavailable(err)
 	}

@@ -9,40 +9,46 @@ import (
 	"github.com/tallyhq/tally/storage"
 )
 
-// checkTimeout bounds one shared entry check: Slack gives up on an
-// answer after 3 seconds.
+// checkTimeout bounds one shared statement: Slack gives up on an answer
+// after 3 seconds.
 const checkTimeout = 3 * time.Second
 
-// entryChecks answers the searches' entry checks (PickerEntry) together.
-// A check that arrives while none is running starts one at once; checks
-// that arrive while one is running wait for the next statement, which
-// starts as soon as the running one ends and answers all of them. Every
-// check is answered by a statement that started after it arrived, so an
-// archive or allocation stored before a search is always seen by it; a
-// burst of people typing costs a few statements, not one each.
-type entryChecks struct {
-	read func(ctx context.Context, keys []storage.PickerKey) ([]storage.PickerEntry, error)
+// batcher answers the lookups of searches arriving together with shared
+// statements. A lookup that arrives while none is running starts one at
+// once; lookups that arrive while one is running wait for the next
+// statement, which starts as soon as the running one ends and answers all
+// of them. Every lookup is answered by a statement that started after it
+// arrived, so an archive or allocation stored before a search is always
+// seen by it; a burst of people typing costs a few statements, not one
+// each.
+type batcher[K, V any] struct {
+	// read answers keys, in order.
+	read func(ctx context.Context, keys []K) ([]V, error)
+	// what names a lookup in errors ("picker entry").
+	what string
 
 	mu      gosync.Mutex
-	waiting []*entryCheck
+	waiting []*lookup[K, V]
 	running bool
-	// queued, when set (tests), is told each check that waits for a
+	// queued, when set (tests), is told each lookup that waits for a
 	// running statement to end.
 	queued func()
 }
 
-// entryCheck is one search's check; done is closed once res and err are set.
-type entryCheck struct {
-	key  storage.PickerKey
+// lookup is one search's question; done is closed once res and err are set.
+type lookup[K, V any] struct {
+	key  K
 	done chan struct{}
-	res  storage.PickerEntry
+	res  V
 	err  error
 }
 
-// check returns the entry check of key, read by a statement that started
-// after the call.
-func (c *entryChecks) check(ctx context.Context, key storage.PickerKey) (storage.PickerEntry, error) {
-	req := &entryCheck{key: key, done: make(chan struct{})}
+// entryChecks answer the searches' entry checks (PickerEntries).
+type entryChecks = batcher[storage.PickerKey, storage.PickerEntry]
+
+// get returns key's answer, read by a statement that started after the call.
+func (c *batcher[K, V]) get(ctx context.Context, key K) (V, error) {
+	req := &lookup[K, V]{key: key, done: make(chan struct{})}
 	c.mu.Lock()
 	c.waiting = append(c.waiting, req)
 	queued := c.running && c.queued != nil
@@ -60,12 +66,13 @@ func (c *entryChecks) check(ctx context.Context, key storage.PickerKey) (storage
 	case <-req.done:
 		return req.res, req.err
 	case <-ctx.Done():
-		return storage.PickerEntry{}, fmt.Errorf("picker entry %d: %w", key.EntryID, ctx.Err())
+		var zero V
+		return zero, fmt.Errorf("%s: %w", c.what, ctx.Err())
 	}
 }
 
-// run reads the waiting checks, one statement at a time, until none waits.
-func (c *entryChecks) run(base context.Context) {
+// run reads the waiting lookups, one statement at a time, until none waits.
+func (c *batcher[K, V]) run(base context.Context) {
 	for {
 		c.mu.Lock()
 		batch := c.waiting
@@ -76,7 +83,7 @@ func (c *entryChecks) run(base context.Context) {
 			return
 		}
 		c.mu.Unlock()
-		keys := make([]storage.PickerKey, len(batch))
+		keys := make([]K, len(batch))
 		for i, r := range batch {
 			keys[i] = r.key
 		}
@@ -86,7 +93,7 @@ func (c *entryChecks) run(base context.Context) {
 		res, err := c.read(ctx, keys)
 		cancel()
 		if err == nil && len(res) != len(keys) {
-			err = fmt.Errorf("picker entries: %d answers for %d keys", len(res), len(keys))
+			err = fmt.Errorf("%s: %d answers for %d keys", c.what, len(res), len(keys))
 		}
 		for i, r := range batch {
 			if err != nil {

@@ -136,7 +136,7 @@ func (r *blockingReads) read(_ context.Context, keys []storage.PickerKey) ([]sto
 func TestEntryChecksShareStatements(t *testing.T) {
 	r := &blockingReads{calls: make(chan checkCall)}
 	queued := make(chan struct{}, 4)
-	c := &entryChecks{read: r.read, queued: func() { queued <- struct{}{} }}
+	c := &entryChecks{read: r.read, what: "picker entry", queued: func() { queued <- struct{}{} }}
 	ctx := context.Background()
 	type result struct {
 		pe  storage.PickerEntry
@@ -146,7 +146,7 @@ func TestEntryChecksShareStatements(t *testing.T) {
 	start := func(i int) {
 		results[i] = make(chan result, 1)
 		go func() {
-			pe, err := c.check(ctx, storage.PickerKey{SlackUserID: fmt.Sprintf("U%d", i), EntryID: int64(i)})
+			pe, err := c.get(ctx, storage.PickerKey{SlackUserID: fmt.Sprintf("U%d", i), EntryID: int64(i)})
 			results[i] <- result{pe, err}
 		}()
 	}
@@ -182,14 +182,14 @@ func TestEntryChecksErrorsAndDeadlines(t *testing.T) {
 	boom := errors.New("boom")
 	r := &blockingReads{calls: make(chan checkCall), err: boom}
 	queued := make(chan struct{}, 1)
-	c := &entryChecks{read: r.read, queued: func() { queued <- struct{}{} }}
+	c := &entryChecks{read: r.read, what: "picker entry", queued: func() { queued <- struct{}{} }}
 	gaveUp, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	var errGaveUp, errFailed error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		_, errGaveUp = c.check(gaveUp, storage.PickerKey{SlackUserID: "U1", EntryID: 1})
+		_, errGaveUp = c.get(gaveUp, storage.PickerKey{SlackUserID: "U1", EntryID: 1})
 	}()
 	call := <-r.calls
 	cancel()
@@ -200,7 +200,7 @@ func TestEntryChecksErrorsAndDeadlines(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		_, errFailed = c.check(context.Background(), storage.PickerKey{SlackUserID: "U2", EntryID: 2})
+		_, errFailed = c.get(context.Background(), storage.PickerKey{SlackUserID: "U2", EntryID: 2})
 	}()
 	<-queued
 	close(call.release)

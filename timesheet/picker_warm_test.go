@@ -38,8 +38,8 @@ func (s *warmStore) PickerEntries(ctx context.Context, keys []storage.PickerKey)
 	return out, nil
 }
 
-func (s *warmStore) PickerLeaders(context.Context, int64, int64, time.Time, int, storage.ActiveCatalog) (storage.PickerLeaders, error) {
-	return storage.PickerLeaders{}, nil
+func (s *warmStore) PickerLeadersFor(_ context.Context, keys []storage.LeaderKey, _ int, _ storage.ActiveCatalog) ([]storage.PickerLeaders, error) {
+	return make([]storage.PickerLeaders, len(keys)), nil
 }
 
 // The first search, with no catalog held, loads it alongside its entry
