@@ -2,8 +2,10 @@ package sandbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -659,4 +661,60 @@ func TestSlackConnectionLimitAndDisconnectGrace(t *testing.T) {
 			t.Error("socket still open after the grace")
 		}
 	}
+}
+
+// A block_suggestion from a message names the container and channel but
+// carries no message (Slack's SDKs model the payload without one); from a
+// view it carries the view. The answer is read within Slack's limits.
+func TestSlackBlockSuggestionPayload(t *testing.T) {
+	f := newTestSlack(t, SlackOptions{})
+	api := testAPI(f)
+	ctx := testCtx(t)
+	picker := slack.NewOptionsSelectBlockElement(slack.OptTypeExternal, nil, "pick")
+	ch, ts, err := api.PostMessageContext(ctx, "U001", slack.MsgOptionText("Pick a project", false),
+		slack.MsgOptionBlocks(slack.NewActionBlock("entry_1", picker)))
+	if err != nil {
+		t.Fatalf("PostMessage: %v", err)
+	}
+	payloads := make(chan map[string]json.RawMessage, 2)
+	startSocketClient(t, f, func(c *socketmode.Client, e socketmode.Event) {
+		if e.Type != socketmode.EventTypeInteractive {
+			return
+		}
+		var p map[string]json.RawMessage
+		if err := json.Unmarshal(e.Request.Payload, &p); err != nil {
+			t.Errorf("payload: %v", err)
+		}
+		payloads <- p
+		_ = c.Ack(*e.Request, map[string]any{"options": []any{map[string]any{
+			"text": map[string]any{"type": "plain_text", "text": "Checkout revamp"}, "value": "1:42"}}})
+	})
+	opts, err := f.Suggest(ctx, "U001", SuggestSpec{ActionID: "pick", Query: "chec", ChannelID: ch, MessageTS: ts})
+	if err != nil {
+		t.Fatalf("Suggest: %v", err)
+	}
+	if len(opts) != 1 || opts[0].Text != "Checkout revamp" || opts[0].Value != "1:42" {
+		t.Errorf("options read = %+v", opts)
+	}
+	p := <-payloads
+	for _, key := range []string{"type", "user", "team", "api_app_id", "token", "container", "channel", "action_id", "block_id", "value"} {
+		if _, ok := p[key]; !ok {
+			t.Errorf("block_suggestion without %q: %s", key, keys(p))
+		}
+	}
+	if _, ok := p["message"]; ok {
+		t.Errorf("block_suggestion from a message carries the message: %s", keys(p))
+	}
+	if string(p["type"]) != `"block_suggestion"` || string(p["value"]) != `"chec"` || string(p["block_id"]) != `"entry_1"` {
+		t.Errorf("payload = type %s value %s block_id %s", p["type"], p["value"], p["block_id"])
+	}
+}
+
+func keys(m map[string]json.RawMessage) string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
 }
