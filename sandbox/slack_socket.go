@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -100,6 +101,27 @@ var slackUpgrader = websocket.Upgrader{
 	CheckOrigin:     func(*http.Request) bool { return true },
 }
 
+// slackSocketBufferBytes sizes the fake's socket buffers: a burst of
+// envelopes or acks (200 picker answers of 3 KB) fits, with room to spare.
+const slackSocketBufferBytes = 4 << 20
+
+// slackSocketBuffers gives a socket buffers the size of a burst. Slack's
+// servers read and write on their own machines, at once; the fake shares
+// the app's CPUs and its reading goroutine waits for one like any other.
+// With the kernel's default buffers a burst of acks closes the TCP window
+// while the fake waits, and the app's next ack then waits for Linux's
+// 200 ms zero-window probe: a delay Slack never adds, measured as if the
+// app had been slow (BenchmarkPickerSuggest saw it in one run of five).
+func slackSocketBuffers(c net.Conn) {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return
+	}
+	// Best effort: the kernel caps them at net.core.rmem_max / wmem_max.
+	_ = tc.SetReadBuffer(slackSocketBufferBytes)
+	_ = tc.SetWriteBuffer(slackSocketBufferBytes)
+}
+
 // serveSocket is the Socket Mode WebSocket endpoint behind the URL that
 // apps.connections.open hands out.
 func (s *Slack) serveSocket(w http.ResponseWriter, r *http.Request) {
@@ -122,6 +144,7 @@ func (s *Slack) serveSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(1 << 20)
+	slackSocketBuffers(ws.NetConn())
 	c := &slackConn{ws: ws, done: make(chan struct{})}
 
 	s.mu.Lock()
