@@ -27,6 +27,17 @@ type projectIndex struct {
 	keys string
 	ends []int // ends[i] is the offset of the newline after projects[i]'s key
 	byID map[int64]int
+	// grams maps each three-byte sequence of the keys to the projects
+	// whose key holds it, in index order: a word of three bytes or more
+	// is looked for only in the keys that hold all of its sequences,
+	// instead of scanning every key (a word whose first letter is common,
+	// "crème" among thousands of "Acme" clients, cost 0.1 ms a search).
+	grams map[uint32][]int32
+}
+
+// gram packs the three bytes of s at i.
+func gram(s string, i int) uint32 {
+	return uint32(s[i])<<16 | uint32(s[i+1])<<8 | uint32(s[i+2])
 }
 
 func newProjectIndex(cat storage.ProjectCatalog) *projectIndex {
@@ -50,7 +61,8 @@ func newProjectIndex(cat storage.ProjectCatalog) *projectIndex {
 		return cmp.Compare(a.p.ID, b.p.ID)
 	})
 	idx := &projectIndex{version: cat.Version, projects: make([]storage.ProjectOption, len(fs)),
-		offered: make([]atomic.Pointer[blocks.PickerProject], len(fs)), ends: make([]int, len(fs)), byID: make(map[int64]int, len(fs))}
+		offered: make([]atomic.Pointer[blocks.PickerProject], len(fs)), ends: make([]int, len(fs)), byID: make(map[int64]int, len(fs)),
+		grams: map[uint32][]int32{}}
 	var keys strings.Builder
 	keys.Grow(size)
 	for i, f := range fs {
@@ -63,7 +75,35 @@ func newProjectIndex(cat storage.ProjectCatalog) *projectIndex {
 		keys.WriteByte('\n')
 	}
 	idx.keys = keys.String()
+	for i := range idx.projects {
+		k := idx.key(i)
+		for j := 0; j+3 <= len(k); j++ {
+			g := gram(k, j)
+			// A project is listed once per sequence: its own appends
+			// come one after the other.
+			if list := idx.grams[g]; len(list) == 0 || list[len(list)-1] != int32(i) {
+				idx.grams[g] = append(list, int32(i))
+			}
+		}
+	}
 	return idx
+}
+
+// candidates returns, in index order, the projects whose key holds every
+// three-byte sequence of word (len(word) >= 3): those whose key may hold
+// word. It is the shortest of the sequences' lists; the caller checks.
+func (idx *projectIndex) candidates(word string) []int32 {
+	var best []int32
+	for j := 0; j+3 <= len(word); j++ {
+		list, ok := idx.grams[gram(word, j)]
+		if !ok {
+			return nil
+		}
+		if best == nil || len(list) < len(best) {
+			best = list
+		}
+	}
+	return best
 }
 
 // ActiveProject implements storage.ActiveCatalog: the projects of this
@@ -111,8 +151,9 @@ func (idx *projectIndex) key(i int) string {
 }
 
 // search returns, in index order, up to limit projects whose key contains
-// every word (folded, without whitespace). It scans the keys for the
-// longest word and checks the others on the keys it is found in.
+// every word (folded, without whitespace). It looks for the longest word
+// among its candidates (or, shorter than three bytes, scans the keys for
+// it) and checks the others on the keys it is found in.
 func (idx *projectIndex) search(words []string, limit int) []blocks.PickerProject {
 	if limit <= 0 {
 		return nil
@@ -129,6 +170,17 @@ func (idx *projectIndex) search(words []string, limit int) []blocks.PickerProjec
 		if len(w) > len(words[lead]) {
 			lead = i
 		}
+	}
+	if len(words[lead]) >= 3 {
+		for _, i := range idx.candidates(words[lead]) {
+			if containsAll(idx.key(int(i)), words) {
+				out = append(out, idx.offer(int(i)))
+				if len(out) == limit {
+					break
+				}
+			}
+		}
+		return out
 	}
 	for from := 0; len(out) < limit && from < len(idx.keys); {
 		at := strings.Index(idx.keys[from:], words[lead])
