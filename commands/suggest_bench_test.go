@@ -16,10 +16,18 @@ import (
 // it: 5,000 active projects, 200 block_suggestions at once (50 people
 // typing in the pickers of 4 unallocated entries each; one search in ten
 // is the empty one, with the suggestion and recent projects), sent by the
-// sandbox's Socket Mode fake to the bot and answered by this package's
-// handler against Postgres. It reports the ack latency's p50 and p99 in
-// milliseconds (the target is p99 ≤ 50 ms) and the CPU time this process
-// spent per burst, which varies far less than latency on a busy machine.
+// sandbox's Socket Mode fake over two connections to the bot and answered
+// by this package's handler against Postgres. It reports, in milliseconds:
+//   - p50_ms, p99_ms: the ack latency as Slack measures it, from the
+//     envelope written to the socket to its ack read (the target is
+//     p99 ≤ 50 ms), over b.N bursts;
+//   - roundtrip_p99_ms: the fake's whole round trip, building the payload
+//     and reading the options included (on Slack's side, not tally's, but
+//     on the same two cores here);
+//   - cold_p99_ms: the first burst after a start, reported on its own;
+//   - cpu_ms/burst: the CPU time this process (tally and the fakes) spent
+//     per burst, which varies far less than latency on a busy machine.
+//
 // With PICKER_PROFILE set to a directory, the timed loop alone is profiled
 // there: cpu.pprof, and allocs-before.pprof and allocs.pprof to compare
 // with go tool pprof -diff_base.
