@@ -20,15 +20,23 @@ type SlackLookup interface {
 }
 
 // SlackDirectory lists every Slack user (users.list, paged), for the
-// reconciliation's bulk match.
+// reconciliation's bulk match, and looks up one by email between listings.
 type SlackDirectory interface {
-	GetUsersContext(ctx context.Context, options ...slack.GetUsersOption) ([]slack.User, error)
+	GetUsersPaginated(options ...slack.GetUsersOption) slack.UserPagination
+	SlackLookup
 }
 
 // lookupSlack finds the Slack user with a work email; found is false when
 // Slack has none. Rate limits are honoured and retried.
 func lookupSlack(ctx context.Context, s SlackLookup, email string) (u *slack.User, found bool, err error) {
+	u, found, _, err = lookupSlackCounted(ctx, s, email)
+	return u, found, err
+}
+
+// lookupSlackCounted is lookupSlack, also saying how many calls it made.
+func lookupSlackCounted(ctx context.Context, s SlackLookup, email string) (u *slack.User, found bool, calls int, err error) {
 	u, err = backoff.Retry(ctx, func() (*slack.User, error) {
+		calls++
 		u, err := s.GetUserByEmailContext(ctx, email)
 		var rl *slack.RateLimitedError
 		if errors.As(err, &rl) {
@@ -43,12 +51,12 @@ func lookupSlack(ctx context.Context, s SlackLookup, email string) (u *slack.Use
 		return u, nil
 	}, backoff.WithMaxTries(5))
 	if err != nil {
-		return nil, false, fmt.Errorf("slack lookup by email: %w", err)
+		return nil, false, calls, fmt.Errorf("slack lookup by email: %w", err)
 	}
 	if u == nil || u.Deleted || u.IsBot {
-		return nil, false, nil
+		return nil, false, calls, nil
 	}
-	return u, true, nil
+	return u, true, calls, nil
 }
 
 func isSlackNotFound(err error) bool {

@@ -2,10 +2,14 @@ package roster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/tallyhq/tally/clock"
+	"golang.org/x/time/rate"
 
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
@@ -29,6 +33,21 @@ type RosterReader interface {
 // next_cursor for the rest.
 const MaxSlackPageSize = 200
 
+// MaxSlackLookups is how many people a run looks up one by one instead of
+// listing the directory: a minute of users.lookupByEmail (Tier 3, 50+ a
+// minute, EXTERNAL-APIS.md), against 50 users.list calls (Tier 2, 20+ a
+// minute) for 10,000 people.
+const MaxSlackLookups = 50
+
+// Slack's documented limits for the two calls, which the reconciliation
+// paces itself under instead of meeting 429s: users.list is Tier 2 (20+
+// calls a minute), users.lookupByEmail Tier 3 (50+). A 429 still waits out
+// its Retry-After.
+const (
+	slackListPerMinute   = 20
+	slackLookupPerMinute = 50
+)
+
 // ReconcilerOptions tune the reconciliation.
 type ReconcilerOptions struct {
 	Now func() time.Time
@@ -38,8 +57,18 @@ type ReconcilerOptions struct {
 	// SlackPageSize is users.list's limit per page; default and maximum
 	// MaxSlackPageSize, so 10,000 people take 50 calls.
 	SlackPageSize int
-	Cache         EmployeeCache
-	Logger        *zap.Logger
+	// SlackDirectoryEvery is how often the whole Slack directory is listed
+	// (which also catches changed time zones and deactivated accounts).
+	// A run sooner than that after the last listing looks up only the
+	// people it created or changed who have no Slack identity
+	// (users.lookupByEmail), when they are at most MaxSlackLookups; more,
+	// and one listing costs fewer calls. Default 20 h: the nightly run
+	// lists the directory, runs in between (a restart, tally roster by
+	// hand) do not. New hires arriving by webhook are looked up as they
+	// arrive (Processor).
+	SlackDirectoryEvery time.Duration
+	Cache               EmployeeCache
+	Logger              *zap.Logger
 }
 
 // Reconciler reads every employee from BambooHR (active and inactive) and
@@ -51,6 +80,8 @@ type Reconciler struct {
 	settings Settings
 	opts     ReconcilerOptions
 	log      *zap.Logger
+	// listPace and lookupPace keep the Slack calls under their tiers.
+	listPace, lookupPace *rate.Limiter
 }
 
 // ReconcileReport says what one reconciliation did.
@@ -66,7 +97,9 @@ type ReconcileReport struct {
 	ProblemsResolved int
 	OpenProblems     []storage.RosterProblem
 	BambooCalls      int // BambooHR API calls made (before retries)
-	SlackUsers       int // Slack users listed
+	SlackUsers       int // Slack users listed (0 when the directory was not listed)
+	SlackLookups     int // people looked up by email instead
+	SlackCalls       int // users.list and users.lookupByEmail calls made, refused ones included
 	Duration         time.Duration
 }
 
@@ -83,7 +116,12 @@ func NewReconciler(db *storage.DB, src RosterReader, s Settings, opts Reconciler
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Reconciler{db: db, src: src, settings: s, opts: opts, log: log.Named("reconcile")}
+	if opts.SlackDirectoryEvery <= 0 {
+		opts.SlackDirectoryEvery = 20 * time.Hour
+	}
+	return &Reconciler{db: db, src: src, settings: s, opts: opts, log: log.Named("reconcile"),
+		listPace:   rate.NewLimiter(rate.Limit(slackListPerMinute/60.0), slackListPerMinute),
+		lookupPace: rate.NewLimiter(rate.Limit(slackLookupPerMinute/60.0), slackLookupPerMinute)}
 }
 
 // Run reconciles the whole roster once.
@@ -122,7 +160,11 @@ func (r *Reconciler) Run(ctx context.Context) (ReconcileReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	if err := r.identities(ctx, start, &rep); err != nil {
+	changedIDs := make(map[string]bool, len(changedEmps))
+	for _, e := range changedEmps {
+		changedIDs[e.BambooID] = true
+	}
+	if err := r.identities(ctx, start, changedIDs, &rep); err != nil {
 		return rep, err
 	}
 	if r.opts.Cache != nil {
@@ -278,37 +320,12 @@ func numericLess(a, b string) bool {
 	return a < b
 }
 
-// identities joins every live employee to Slack (users.list, paged) and
+// identities joins every live employee to Slack (slackIdentities) and
 // Toggl (toggl_users) by work email and syncs the identity problems.
-func (r *Reconciler) identities(ctx context.Context, now time.Time, rep *ReconcileReport) error {
+func (r *Reconciler) identities(ctx context.Context, now time.Time, changed map[string]bool, rep *ReconcileReport) error {
 	checkSlack := r.opts.Slack != nil
 	if checkSlack {
-		users, err := r.opts.Slack.GetUsersContext(ctx, slack.GetUsersOptionLimit(r.opts.SlackPageSize))
-		if err != nil {
-			return fmt.Errorf("slack users.list: %w", err)
-		}
-		rep.SlackUsers = len(users)
-		index := slackByEmail(users)
-		emps, err := storage.ListEmployees(ctx, r.db)
-		if err != nil {
-			return err
-		}
-		desired := make([]storage.SlackIdentity, 0, len(emps))
-		for _, e := range emps {
-			if e.DeletedAt != nil {
-				continue
-			}
-			id := storage.SlackIdentity{EmployeeID: e.ID}
-			if u, ok := index[e.Email]; ok && e.Email != "" {
-				id.UserID, id.TZ = u.ID, u.TZ
-			}
-			desired = append(desired, id)
-		}
-		err = r.db.InTx(ctx, func(tx storage.Tx) error {
-			rep.SlackChanged, err = storage.ApplySlackIdentities(ctx, tx, desired, rosterActor)
-			return err
-		})
-		if err != nil {
+		if err := r.slackIdentities(ctx, now, changed, rep); err != nil {
 			return err
 		}
 	}
@@ -331,4 +348,100 @@ func (r *Reconciler) identities(ctx context.Context, now time.Time, rep *Reconci
 	rep.ProblemsOpened += opened
 	rep.ProblemsResolved += resolved
 	return err
+}
+
+// slackIdentities joins live employees to Slack users by work email: the
+// whole directory when it was not listed within SlackDirectoryEvery (or
+// too many people need looking up), else a lookup of each person this run
+// created or changed (changed holds their BambooHR ids) who has no Slack
+// identity. Someone the last listing did not find waits for the next one.
+func (r *Reconciler) slackIdentities(ctx context.Context, now time.Time, changed map[string]bool, rep *ReconcileReport) error {
+	emps, err := storage.ListEmployees(ctx, r.db)
+	if err != nil {
+		return err
+	}
+	var missing []storage.StoredEmployee
+	for _, e := range emps {
+		if e.DeletedAt == nil && e.Email != "" && e.SlackUserID == "" && changed[e.BambooID] {
+			missing = append(missing, e)
+		}
+	}
+	listedAt, listed, err := storage.SlackDirectoryListed(ctx, r.db)
+	if err != nil {
+		return err
+	}
+	var desired []storage.SlackIdentity
+	if listed && now.Sub(listedAt) < r.opts.SlackDirectoryEvery && len(missing) <= MaxSlackLookups {
+		for _, e := range missing {
+			if err := r.lookupPace.Wait(ctx); err != nil {
+				return fmt.Errorf("slack lookups: %w", err)
+			}
+			u, found, calls, err := lookupSlackCounted(ctx, r.opts.Slack, e.Email)
+			rep.SlackCalls += calls
+			if err != nil {
+				return err
+			}
+			rep.SlackLookups++
+			if found {
+				desired = append(desired, storage.SlackIdentity{EmployeeID: e.ID, UserID: u.ID, TZ: u.TZ})
+			}
+		}
+	} else {
+		users, calls, err := r.listSlack(ctx)
+		rep.SlackCalls += calls
+		if err != nil {
+			return fmt.Errorf("slack users.list: %w", err)
+		}
+		rep.SlackUsers = len(users)
+		index := slackByEmail(users)
+		desired = make([]storage.SlackIdentity, 0, len(emps))
+		for _, e := range emps {
+			if e.DeletedAt != nil {
+				continue
+			}
+			id := storage.SlackIdentity{EmployeeID: e.ID}
+			if u, ok := index[e.Email]; ok && e.Email != "" {
+				id.UserID, id.TZ = u.ID, u.TZ
+			}
+			desired = append(desired, id)
+		}
+	}
+	return r.db.InTx(ctx, func(tx storage.Tx) error {
+		if rep.SlackUsers > 0 {
+			if err := storage.RecordSlackDirectory(ctx, tx, now, rep.SlackUsers); err != nil {
+				return err
+			}
+		}
+		rep.SlackChanged, err = storage.ApplySlackIdentities(ctx, tx, desired, rosterActor)
+		return err
+	})
+}
+
+// listSlack lists every Slack user a page at a time, paced under
+// users.list's tier; a 429 waits out its Retry-After and asks again. It
+// returns the users and the calls made.
+func (r *Reconciler) listSlack(ctx context.Context) (users []slack.User, calls int, err error) {
+	p := r.opts.Slack.GetUsersPaginated(slack.GetUsersOptionLimit(r.opts.SlackPageSize))
+	for {
+		if err := r.listPace.Wait(ctx); err != nil {
+			return nil, calls, err
+		}
+		next, err := p.Next(ctx)
+		calls++
+		var rl *slack.RateLimitedError
+		if errors.As(err, &rl) {
+			if err := clock.Sleep(ctx, rl.RetryAfter); err != nil {
+				return nil, calls, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, calls, err
+		}
+		users = append(users, next.Users...)
+		if next.Cursor == "" {
+			return users, calls, nil
+		}
+		p = next
+	}
 }

@@ -2,7 +2,9 @@ package roster_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -88,6 +90,8 @@ func TestReconcileDriftAndIdentity(t *testing.T) {
 	_ = r.bamboo.Terminate(people[8].BambooID, r.clock.Now().AddDate(0, 0, -1))
 	_ = r.bamboo.Delete(people[9].BambooID)
 	sl.AddUser(sandbox.SlackUser{ID: people[5].SlackID, Email: people[5].Email, TZ: "Asia/Kolkata"})
+	// The next night's run lists the Slack directory again.
+	r.clock.Advance(24 * time.Hour)
 	audits = count(t, r.db, `SELECT count(*) FROM audit_log`)
 	rep, err = rec.Run(ctx)
 	if err != nil {
@@ -165,4 +169,87 @@ func TestReconcilePagesSlackUsersWithinLimit(t *testing.T) {
 			t.Errorf("page %d cursor = %q", i, c.Params["cursor"])
 		}
 	}
+}
+
+// The whole Slack directory is listed at most once per SlackDirectoryEvery
+// (it is 50 users.list calls for 10,000 people under Tier 2): a run sooner
+// than that looks up only the people it created or changed who have no
+// Slack identity, and a run after it lists again, catching a changed time
+// zone. Too many to look up are listed, not looked up one by one.
+func TestSlackDirectoryListedOncePerInterval(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, rigOptions{})
+	ctx := context.Background()
+	sl, err := sandbox.NewSlack(sandbox.SlackOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sl.Close)
+	api := slack.New(sl.BotToken(), slack.OptionAPIURL(sl.URL()))
+	people := r.bamboo.Seed(sandbox.BambooOrgSpec{Employees: 20, Seed: 4})
+	seedIdentities(t, r.db, sl, people, func(i int) bool { return i < 2 }, func(int) bool { return false })
+	rec := r.reconciler(roster.ReconcilerOptions{Slack: api, SlackDirectoryEvery: 20 * time.Hour})
+	run := func(what string) roster.ReconcileReport {
+		t.Helper()
+		rep, err := rec.Run(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return rep
+	}
+	calls := func() (list, lookup int) { return sl.CallCount("users.list"), sl.CallCount("users.lookupByEmail") }
+
+	rep := run("first run")
+	if list, lookup := calls(); list != 1 || lookup != 0 || rep.SlackUsers != 18 || rep.SlackChanged != 18 {
+		t.Fatalf("first run: %d lists, %d lookups, %s", list, lookup, slackBrief(rep))
+	}
+	// An hour later a hire the webhooks missed has a Slack account, one of
+	// the two the listing did not find has joined Slack, and someone moved:
+	// only the hire is looked up; the others wait for the next listing.
+	r.clock.Advance(time.Hour)
+	hire := r.bamboo.AddEmployee(sandbox.BambooEmployee{FirstName: "Mei", LastName: "Chen", WorkEmail: "mei.chen@example.com"})
+	sl.AddUser(sandbox.SlackUser{ID: "U0MEI", Email: "mei.chen@example.com", TZ: "Asia/Singapore"})
+	sl.AddUser(sandbox.SlackUser{ID: people[0].SlackID, Email: people[0].Email, TZ: "Asia/Tokyo"})
+	sl.SetUserTZ(people[5].SlackID, "America/Denver")
+	rep = run("an hour later")
+	if list, lookup := calls(); list != 1 || lookup != 1 || rep.SlackLookups != 1 || rep.SlackChanged != 1 {
+		t.Fatalf("an hour later: %d lists, %d lookups, %s", list, lookup, slackBrief(rep))
+	}
+	if e := employee(t, r.db, hire); e.SlackUserID != "U0MEI" || e.SlackTZ != "Asia/Singapore" {
+		t.Fatalf("looked-up identity = %+v", e.Employee)
+	}
+	if e := employee(t, r.db, people[0].BambooID); e.SlackUserID != "" {
+		t.Fatalf("someone the listing did not find was looked up: %+v", e.Employee)
+	}
+	// Nothing changed: no Slack call at all.
+	rep = run("nothing changed")
+	if list, lookup := calls(); list != 1 || lookup != 1 || rep.SlackCalls != 0 {
+		t.Fatalf("nothing changed: %d lists, %d lookups, %s", list, lookup, slackBrief(rep))
+	}
+	// A day after the listing, the directory is listed again.
+	r.clock.Advance(20 * time.Hour)
+	rep = run("a day later")
+	if list, _ := calls(); list != 2 || rep.SlackChanged != 2 {
+		t.Fatalf("a day later: %d lists, %s", list, slackBrief(rep))
+	}
+	if e := employee(t, r.db, people[5].BambooID); e.SlackTZ != "America/Denver" {
+		t.Fatalf("time zone after the listing = %q", e.SlackTZ)
+	}
+	if e := employee(t, r.db, people[0].BambooID); e.SlackUserID != people[0].SlackID {
+		t.Fatalf("joined Slack, listed, still not linked: %+v", e.Employee)
+	}
+	// More people without an identity than are worth looking up: listed.
+	for i := range roster.MaxSlackLookups + 1 {
+		r.bamboo.AddEmployee(sandbox.BambooEmployee{FirstName: "New", LastName: fmt.Sprint(i), WorkEmail: fmt.Sprintf("new%d@example.com", i)})
+	}
+	r.clock.Advance(time.Hour)
+	rep = run("many new")
+	if list, lookup := calls(); list != 3 || lookup != 1 || rep.SlackLookups != 0 {
+		t.Fatalf("many new: %d lists, %d lookups, %s", list, lookup, slackBrief(rep))
+	}
+}
+
+// slackBrief is what a report says of Slack.
+func slackBrief(rep roster.ReconcileReport) string {
+	return fmt.Sprintf("listed %d, looked up %d, %d calls, %d changed", rep.SlackUsers, rep.SlackLookups, rep.SlackCalls, rep.SlackChanged)
 }

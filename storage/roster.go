@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -228,4 +229,28 @@ func togglJSON(id int64) string {
 		return `{"toggl_user_id":null}`
 	}
 	return fmt.Sprintf(`{"toggl_user_id":%d}`, id)
+}
+
+// SlackDirectoryListed returns when the whole Slack directory was last
+// listed (ok false: never).
+func SlackDirectoryListed(ctx context.Context, q Querier) (at time.Time, ok bool, err error) {
+	err = q.QueryRow(ctx, `SELECT listed_at FROM slack_directory WHERE id = 1`).Scan(&at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("slack directory listed: %w", err)
+	}
+	return at, true, nil
+}
+
+// RecordSlackDirectory records a whole listing of the Slack directory, at
+// at, of users people.
+func RecordSlackDirectory(ctx context.Context, q Querier, at time.Time, users int) error {
+	_, err := q.Exec(ctx, `INSERT INTO slack_directory (id, listed_at, users) VALUES (1, $1, $2)
+		ON CONFLICT (id) DO UPDATE SET listed_at = excluded.listed_at, users = excluded.users`, at, users)
+	if err != nil {
+		return fmt.Errorf("record slack directory: %w", err)
+	}
+	return nil
 }
