@@ -33,16 +33,22 @@ func seedIdentities(t testing.TB, db *storage.DB, sl *sandbox.Slack, people []sa
 	}
 }
 
-func TestReconcileDriftAndIdentity(t *testing.T) {
-	t.Parallel()
-	r := newRig(t, rigOptions{})
-	ctx := context.Background()
+// newSlack starts a Slack fake, closed at cleanup, and a client of it.
+func newSlack(t testing.TB) (*sandbox.Slack, *slack.Client) {
+	t.Helper()
 	sl, err := sandbox.NewSlack(sandbox.SlackOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sl.Close)
-	api := slack.New(sl.BotToken(), slack.OptionAPIURL(sl.URL()))
+	return sl, slack.New(sl.BotToken(), slack.OptionAPIURL(sl.URL()))
+}
+
+func TestReconcileDriftAndIdentity(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, rigOptions{})
+	ctx := context.Background()
+	sl, api := newSlack(t)
 	people := r.bamboo.Seed(sandbox.BambooOrgSpec{Employees: 30, Seed: 3})
 	seedIdentities(t, r.db, sl, people, func(i int) bool { return i == 5 }, func(i int) bool { return i == 6 || i == 7 })
 	// A Toggl user without an employee logged time before the roster knew them.
@@ -113,12 +119,7 @@ func TestReconcileDriftAndIdentity(t *testing.T) {
 
 func TestNewHireGetsSlackByLookup(t *testing.T) {
 	t.Parallel()
-	sl, err := sandbox.NewSlack(sandbox.SlackOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sl.Close)
-	api := slack.New(sl.BotToken(), slack.OptionAPIURL(sl.URL()))
+	sl, api := newSlack(t)
 	r := newRig(t, rigOptions{slack: api})
 	sl.AddUser(sandbox.SlackUser{ID: "U0NEWHIRE", Email: "mei.chen@example.com", TZ: "Asia/Singapore"})
 	id := r.bamboo.AddEmployee(sandbox.BambooEmployee{FirstName: "Mei", LastName: "Chen", WorkEmail: "mei.chen@example.com"})
@@ -142,14 +143,9 @@ func TestNewHireGetsSlackByLookup(t *testing.T) {
 func TestReconcilePagesSlackUsersWithinLimit(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigOptions{})
-	sl, err := sandbox.NewSlack(sandbox.SlackOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sl.Close)
+	sl, api := newSlack(t)
 	people := r.bamboo.Seed(sandbox.BambooOrgSpec{Employees: 450, Seed: 5})
 	seedIdentities(t, r.db, sl, people, func(int) bool { return false }, func(int) bool { return false })
-	api := slack.New(sl.BotToken(), slack.OptionAPIURL(sl.URL()))
 	rep, err := r.reconciler(roster.ReconcilerOptions{Slack: api, SlackPageSize: 1000}).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -180,12 +176,7 @@ func TestSlackDirectoryListedOncePerInterval(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, rigOptions{})
 	ctx := context.Background()
-	sl, err := sandbox.NewSlack(sandbox.SlackOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sl.Close)
-	api := slack.New(sl.BotToken(), slack.OptionAPIURL(sl.URL()))
+	sl, api := newSlack(t)
 	people := r.bamboo.Seed(sandbox.BambooOrgSpec{Employees: 20, Seed: 4})
 	seedIdentities(t, r.db, sl, people, func(i int) bool { return i < 2 }, func(int) bool { return false })
 	rec := r.reconciler(roster.ReconcilerOptions{Slack: api, SlackDirectoryEvery: 20 * time.Hour})

@@ -33,6 +33,48 @@ func TestProjectCatalogVersion(t *testing.T) {
 	if err != nil || pe.CatalogVersion != after.Version || pe.Open || pe.EmployeeID != 0 {
 		t.Fatalf("picker entry of nobody: %+v %v", pe, err)
 	}
+	// The sync's upsert of projects as they already are changes nothing,
+	// and the version stays (every replica would reload the catalog after
+	// every sync); a real change moves it, as a removal does.
+	version := func() int64 {
+		t.Helper()
+		cat, err := db.ProjectCatalog(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cat.Version
+	}
+	same := []storage.TogglProject{{ID: 1, Name: "Apollo", ClientName: "NASA", Active: true, Billable: true},
+		{ID: 2, Name: "Gemini", ClientName: "NASA", Active: false, Billable: true}}
+	if _, err := storage.UpsertTogglProjects(ctx, db, same); err != nil {
+		t.Fatal(err)
+	}
+	v := version()
+	for range 2 {
+		if n, err := storage.UpsertTogglProjects(ctx, db, same); err != nil || n != 0 {
+			t.Fatalf("upsert of unchanged projects wrote %d rows (%v)", n, err)
+		}
+	}
+	if _, err := db.Exec(ctx, `DELETE FROM toggl_projects WHERE id = 99`); err != nil {
+		t.Fatal(err)
+	}
+	if got := version(); got != v {
+		t.Fatalf("statements that changed nothing moved the version %d → %d", v, got)
+	}
+	same[1].Active = true
+	if _, err := storage.UpsertTogglProjects(ctx, db, same); err != nil {
+		t.Fatal(err)
+	}
+	if got := version(); got <= v {
+		t.Fatalf("unarchiving a project left the version at %d", got)
+	}
+	v = version()
+	if _, err := db.Exec(ctx, `DELETE FROM toggl_projects WHERE id = 2`); err != nil {
+		t.Fatal(err)
+	}
+	if got := version(); got <= v {
+		t.Fatalf("deleting a project left the version at %d", got)
+	}
 }
 
 // An entry is open to its owner's picker only while it is live and
