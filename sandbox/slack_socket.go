@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -204,10 +205,17 @@ func (s *Slack) pingLoop(c *slackConn) {
 	}
 }
 
-// readLoop reads acks until the socket fails.
+// readLoop reads acks until the socket fails. Each frame is read into one
+// buffer kept for the socket (handleAck copies what it keeps), not into a
+// new one grown from 512 bytes for every ack.
 func (s *Slack) readLoop(c *slackConn) {
+	var buf bytes.Buffer
 	for {
-		typ, data, err := c.ws.ReadMessage()
+		typ, r, err := c.ws.NextReader()
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
 		if err != nil {
 			s.log.Debug("socket closed", zap.Int("conn", c.id), zap.Error(err))
 			return
@@ -215,7 +223,7 @@ func (s *Slack) readLoop(c *slackConn) {
 		if typ != websocket.TextMessage {
 			continue
 		}
-		s.handleAck(c, data)
+		s.handleAck(c, buf.Bytes())
 	}
 }
 
