@@ -169,7 +169,19 @@ func encodeText(t *slack.TextBlockObject) []byte {
 func PickerOptionsJSON(in PickerOptionsInput) json.RawMessage {
 	seen := make(map[int64]struct{}, 1+len(in.Recent)+len(in.Matches))
 	n := 0
-	buf := make([]byte, 0, 64+96*min(MaxOptions, 1+len(in.Recent)+len(in.Matches)))
+	// Room for every option as written below: its text object, the value
+	// and keys around it (at most 60 bytes), and the groups' labels; no
+	// answer is grown and copied while it is written.
+	size := 3*(len(suggestedLabel)+32) + len(in.Why) + 64
+	for _, ps := range [][]PickerProject{in.Recent, in.Matches} {
+		for _, p := range ps {
+			size += len(p.text) + 60
+		}
+	}
+	if in.Suggested != nil {
+		size += len(in.Suggested.text) + 60
+	}
+	buf := make([]byte, 0, size)
 	buf = append(buf, `{"option_groups":[`...)
 	groups := 0
 	group := func(label []byte, ps []PickerProject, why []byte) {
