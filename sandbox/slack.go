@@ -174,6 +174,7 @@ type Slack struct {
 	surfaces    slackMemo[[]slackSurfaceBlock] // a surface's elements, by its blocks
 	messageJSON slackMemo[slackEncoded]        // a message object's JSON, by its content
 	answers     slackMemo[slackOptionsRead]    // an options answer read, by its bytes
+	objJSON     slackMemo[slackEncoded]        // users' and the team's objects, by content
 }
 
 // NewSlack starts the fake on a random port of 127.0.0.1.

@@ -71,12 +71,27 @@ func (s *Slack) userLocked(userID string) (*SlackUser, error) {
 	return u, nil
 }
 
-func (s *Slack) userObjLocked(u *SlackUser) map[string]any {
-	return map[string]any{"id": u.ID, "username": u.Name, "name": u.Name, "team_id": s.opts.TeamID}
+// userObjLocked is an interaction payload's user object, encoded once per
+// user (slackEncoded: spliced into payloads as it is).
+func (s *Slack) userObjLocked(u *SlackUser) slackEncoded {
+	return s.encodedObj(u.ID+"\x00"+u.Name, map[string]any{"id": u.ID, "username": u.Name, "name": u.Name, "team_id": s.opts.TeamID})
 }
 
-func (s *Slack) teamObj() map[string]any {
-	return map[string]any{"id": s.opts.TeamID, "domain": "tally-sandbox"}
+// teamObj is an interaction payload's team object, encoded once.
+func (s *Slack) teamObj() slackEncoded {
+	return s.encodedObj("\x00team", map[string]any{"id": s.opts.TeamID, "domain": "tally-sandbox"})
+}
+
+// encodedObj is obj encoded, remembered under key (obj is a pure function
+// of key).
+func (s *Slack) encodedObj(key string, obj map[string]any) slackEncoded {
+	return s.objJSON.get(key, func() slackEncoded {
+		b, err := json.Marshal(obj)
+		if err != nil {
+			panic(fmt.Sprintf("slack fake: encode %v: %v", obj, err)) // strings only: it always encodes
+		}
+		return b
+	})
 }
 
 func (s *Slack) actionTS() string {
