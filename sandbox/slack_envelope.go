@@ -231,8 +231,8 @@ func (s *Slack) deliver(ctx context.Context, typ string, payload json.RawMessage
 			forget()
 			return nil, err
 		}
-		sentAt := time.Now()
-		if err := c.write(data); err != nil {
+		sentAt, err := c.writeTimed(data)
+		if err != nil {
 			// The socket died under us; Slack would pick another one.
 			s.removeConn(c)
 			continue

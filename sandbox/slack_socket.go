@@ -57,10 +57,19 @@ type slackConn struct {
 }
 
 func (c *slackConn) write(data []byte) error {
+	_, err := c.writeTimed(data)
+	return err
+}
+
+// writeTimed writes data and returns when the write began: the moment the
+// envelope went onto the socket, after any wait for the socket's other
+// writers (that wait is Slack's own queue, not the app's time).
+func (c *slackConn) writeTimed(data []byte) (time.Time, error) {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
-	_ = c.ws.SetWriteDeadline(time.Now().Add(slackWriteTimeout))
-	return c.ws.WriteMessage(websocket.TextMessage, data)
+	at := time.Now()
+	_ = c.ws.SetWriteDeadline(at.Add(slackWriteTimeout))
+	return at, c.ws.WriteMessage(websocket.TextMessage, data)
 }
 
 // close drops the TCP connection without a close frame, as a network failure would.
