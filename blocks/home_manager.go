@@ -261,7 +261,9 @@ func memberActions(w model.Week, m TeamMember) *slack.ActionBlock {
 	value := PersonWeekValue(m.EmployeeID, w)
 	var els []slack.BlockElement
 	ready := s.Entries > 0 && s.Unconfirmed == 0
-	if ready && m.Approval != ApprovalApproved {
+	// An approved week whose figures moved since (drift the periodic job
+	// may not have marked yet) can be approved again at today's figures.
+	if ready && (m.Approval != ApprovalApproved || m.drifted()) {
 		b := button(ActionApproveWeek, value, "Approve")
 		b.Style = slack.StylePrimary
 		text := fmt.Sprintf("Approve %s's week %s: %s, %s.", esc(m.Name, 100), w.Label(), Duration(s.Seconds), plainMoney(s))

@@ -370,6 +370,11 @@ func TestManagerActions(t *testing.T) {
 		{"ready for approval", TeamMember{EmployeeID: 1, Week: ready}, []string{ActionApproveWeek, ActionRejectWeek}},
 		{"open week", TeamMember{EmployeeID: 1, Week: open}, []string{ActionRejectWeek, ActionNudge}},
 		{"approved", TeamMember{EmployeeID: 1, Week: ready, Approval: ApprovalApproved}, []string{ActionRejectWeek}},
+		// A backdated raise the periodic job has not marked yet: approve again at today's figures.
+		{"approved, figures moved since", TeamMember{EmployeeID: 1, Week: ready, Approval: ApprovalApproved,
+			Drift: &Drift{Amounts: model.Amounts{"EUR": 5000}}}, []string{ActionApproveWeek, ActionRejectWeek}},
+		{"approved, zero drift", TeamMember{EmployeeID: 1, Week: ready, Approval: ApprovalApproved,
+			Drift: &Drift{Amounts: model.Amounts{}}}, []string{ActionRejectWeek}},
 		{"rejected and confirmed again", TeamMember{EmployeeID: 1, Week: ready, Approval: ApprovalRejected}, []string{ActionApproveWeek}},
 		{"changed after approval", TeamMember{EmployeeID: 1, Week: open, Approval: ApprovalChanged}, []string{ActionRejectWeek, ActionNudge}},
 		{"nothing logged", TeamMember{EmployeeID: 1}, []string{ActionNudge}},

@@ -181,6 +181,12 @@ func (s *Service) decide(ctx context.Context, actorSlackID string, employeeID in
 	}
 	dec := Decision{Employee: target, Week: week, Status: status, Reason: reason}
 	err = s.db.InTx(ctx, func(tx storage.Tx) error {
+		// A week re-priced since its approval is changed even if the
+		// periodic job (ChangedAfterApproval) has not marked it yet: an
+		// approval records today's figures, not the old record again.
+		if _, err := storage.MarkWeekDrift(ctx, tx, employeeID, week); err != nil {
+			return err
+		}
 		before, err := storage.ApprovalCurrent(ctx, tx, employeeID, week, true)
 		if err != nil {
 			return err

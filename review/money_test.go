@@ -192,3 +192,23 @@ func TestTimeAfterTerminationNeedsAnExplicitApproval(t *testing.T) {
 		t.Fatalf("problems %+v %v", probs, err)
 	}
 }
+
+// A week re-priced after its approval, clicked before the periodic job has
+// marked it, is approved again at today's figures: the decision marks the
+// drift itself instead of keeping the old record as a repeated approval.
+func TestApprovingADriftedWeekBeforeItIsMarked(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	approveDana(t, f)
+	f.exec(`INSERT INTO billable_rates (employee_id, effective_date, amount_minor, currency) VALUES ($1, $2, 15000, 'EUR')`,
+		f.ids["dev1"], week.Start.AddDate(0, 0, -3))
+	if _, err := f.svc.Approve(f.ctx, "UMGR", f.ids["dev1"], week); err != nil {
+		t.Fatal(err)
+	}
+	if amounts, changed := approvedAmounts(t, f); amounts.String() != "150.00 EUR" || changed != 0 {
+		t.Fatalf("approved export after approving the drifted week: %v, %d flagged", amounts, changed)
+	}
+	if n := f.count(`SELECT count(*) FROM audit_log WHERE action = 'week.changed_after_approval' AND actor = 'pricing'`); n != 1 {
+		t.Fatalf("%d audit rows say the week changed after approval, want 1", n)
+	}
+}

@@ -242,12 +242,28 @@ func approvalDiff(ctx context.Context, q Querier, employeeID int64, week model.W
 // audited as week.changed_after_approval by actor "pricing". Entry edits and
 // deletions are marked by the sync itself. It returns the weeks it marked.
 func (db *DB) MarkApprovalDrift(ctx context.Context) ([]WeekRef, error) {
-	rows, err := db.pool.Query(ctx, `
+	return markApprovalDrift(ctx, db, nil, nil)
+}
+
+// MarkWeekDrift is MarkApprovalDrift for one person's week, in the
+// caller's transaction: a decision on the week sees the drift even before
+// the periodic job has marked it. It reports whether it marked the week.
+func MarkWeekDrift(ctx context.Context, q Querier, employeeID int64, week model.Week) (bool, error) {
+	marked, err := markApprovalDrift(ctx, q, &employeeID, &week.Start)
+	return len(marked) > 0, err
+}
+
+// markApprovalDrift marks drifted approved weeks, of one person and week
+// when employeeID and weekStart are given.
+func markApprovalDrift(ctx context.Context, q Querier, employeeID *int64, weekStart *time.Time) ([]WeekRef, error) {
+	rows, err := q.Query(ctx, `
 		WITH cand AS (
 			SELECT aw.id, aw.employee_id, aw.week_start FROM approved_weeks aw
 			JOIN week_approvals wa ON wa.employee_id = aw.employee_id AND wa.week_start = aw.week_start
 				AND wa.status = 'approved'
-			WHERE aw.superseded_at IS NULL AND EXISTS (
+			WHERE aw.superseded_at IS NULL
+				AND ($1::bigint IS NULL OR aw.employee_id = $1) AND ($2::date IS NULL OR aw.week_start = $2)
+				AND EXISTS (
 				SELECT 1 FROM billable_rates br WHERE br.employee_id = aw.employee_id
 					AND br.recorded_at > aw.approved_at AND br.effective_date <= aw.week_start + 6)
 		), drifted AS (
@@ -267,7 +283,7 @@ func (db *DB) MarkApprovalDrift(ctx context.Context) ([]WeekRef, error) {
 				'{"status":"approved"}'::jsonb, '{"status":"changed_after_approval","why":"re-priced"}'::jsonb
 			FROM flagged f
 		)
-		SELECT employee_id, week_start FROM flagged ORDER BY 1, 2`)
+		SELECT employee_id, week_start FROM flagged ORDER BY 1, 2`, employeeID, weekStart)
 	if err != nil {
 		return nil, fmt.Errorf("mark approval drift: %w", err)
 	}
