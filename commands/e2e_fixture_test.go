@@ -74,10 +74,15 @@ func newE2E(t testing.TB, fillers int) *e2e {
 	f.slack = fake
 
 	api := slack.New(fake.BotToken(), slack.OptionAppLevelToken(fake.AppToken()), slack.OptionAPIURL(fake.URL()))
+	// tally run loads the project catalog as it starts (app.Run).
+	picker := timesheet.NewPicker(db)
+	if err := picker.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
 	h := New(Options{
 		Weeks:     timesheet.New(timesheet.Options{Store: db}),
 		Confirmer: review.New(db, review.Options{}),
-		Picker:    timesheet.NewPicker(db),
+		Picker:    picker,
 		API:       api,
 		Now:       func() time.Time { return e2eNow },
 	})
