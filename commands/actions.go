@@ -157,41 +157,54 @@ func (h *Handler) afterEntryAction(cb slack.InteractionCallback, week model.Week
 		return h.replyError(cb, actErr)
 	}
 	return func(ctx context.Context) {
-		emp, msg, err := h.employee(ctx, user)
-		if msg != nil || err != nil {
-			return
-		}
-		h.afterChange(ctx, emp, week)
-		if cb.Container.Type == "view" {
-			h.refreshHome(ctx, user, &week)
+		onHome := func(ctx context.Context) {
 			if stale != nil {
 				h.dm(ctx, user, blocks.NotificationText(model.ErrorMessage(stale)), blocks.ErrorSentence(stale))
 			}
-			return
 		}
-		in, err := h.weeks.WeekInput(ctx, emp, week)
-		if err != nil {
-			h.log.Warn("redraw week", zap.Error(err))
-			return
-		}
-		var out []slack.Block
-		if stale != nil {
+		h.redrawWeek(ctx, cb, week, onHome, func(in blocks.WeekInput) []slack.Block {
+			if stale == nil {
+				return blocks.WeekView(in, blocks.MaxMessageBlocks)
+			}
 			kind := blocks.StaleEdited
-			var current model.Entry
 			if stale.Change == review.StaleDeleted {
 				kind = blocks.StaleDeleted
 			}
+			var current model.Entry
 			for _, e := range in.Entries {
 				if e.ID == entryID {
 					current = e
 				}
 			}
-			out = blocks.StaleButtonMessage(kind, current, in)
-		} else {
-			out = blocks.WeekView(in, blocks.MaxMessageBlocks)
-		}
-		h.replace(ctx, cb, blocks.NotificationText(fmt.Sprintf("Your week %s", week.Label())), out)
+			return blocks.StaleButtonMessage(kind, current, in)
+		})
 	}
+}
+
+// redrawWeek, after a change to the clicker's week, tells the listener and
+// redraws the surface clicked: the Home tab (then onHome, if any), or the
+// message, with the blocks draw makes of the week.
+func (h *Handler) redrawWeek(ctx context.Context, cb slack.InteractionCallback, week model.Week,
+	onHome func(context.Context), draw func(blocks.WeekInput) []slack.Block) {
+	user := cb.User.ID
+	emp, msg, err := h.employee(ctx, user)
+	if msg != nil || err != nil {
+		return
+	}
+	h.afterChange(ctx, emp, week)
+	if cb.Container.Type == "view" {
+		h.refreshHome(ctx, user, &week)
+		if onHome != nil {
+			onHome(ctx)
+		}
+		return
+	}
+	in, err := h.weeks.WeekInput(ctx, emp, week)
+	if err != nil {
+		h.log.Warn("redraw week", zap.Error(err))
+		return
+	}
+	h.replace(ctx, cb, blocks.NotificationText(fmt.Sprintf("Your week %s", week.Label())), draw(in))
 }
 
 // afterChange tells the listener (the reminder DM updater) about a change.

@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/slack-go/slack"
 
@@ -79,7 +78,6 @@ func (h *Handler) assignSuggestions(ctx context.Context, cb slack.InteractionCal
 // redrawWithNotice redraws the person's week on the surface clicked (and
 // tells listeners it changed); a non-nil notice is also said to them.
 func (h *Handler) redrawWithNotice(cb slack.InteractionCallback, week model.Week, notice error) func(context.Context) {
-	user := cb.User.ID
 	var say func(context.Context)
 	if notice != nil {
 		say = h.replyError(cb, notice)
@@ -88,19 +86,8 @@ func (h *Handler) redrawWithNotice(cb slack.InteractionCallback, week model.Week
 		if say != nil {
 			say(ctx)
 		}
-		emp, msg, err := h.employee(ctx, user)
-		if msg != nil || err != nil {
-			return
-		}
-		h.afterChange(ctx, emp, week)
-		if cb.Container.Type == "view" {
-			h.refreshHome(ctx, user, &week)
-			return
-		}
-		view, err := h.weeks.WeekBlocks(ctx, emp, week, blocks.MaxMessageBlocks)
-		if err != nil {
-			return
-		}
-		h.replace(ctx, cb, blocks.NotificationText(fmt.Sprintf("Your week %s", week.Label())), view)
+		h.redrawWeek(ctx, cb, week, nil, func(in blocks.WeekInput) []slack.Block {
+			return blocks.WeekView(in, blocks.MaxMessageBlocks)
+		})
 	}
 }

@@ -68,6 +68,10 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 			[]string{"HR_ADMIN_SLACK_IDS", "REDIS_URL"}},
 		{"pool size beyond int32", map[string]string{"DB_MAX_CONNS": "4294967296"},
 			[]string{"DB_MAX_CONNS 4294967296 is too large"}},
+		{"more Socket Mode connections than Slack allows", map[string]string{"SLACK_CONNECTIONS": "11"},
+			[]string{"SLACK_CONNECTIONS 11: Slack allows an app at most 10 Socket Mode connections"}},
+		{"no Socket Mode connection", map[string]string{"SLACK_CONNECTIONS": "0"},
+			[]string{"SLACK_CONNECTIONS \"0\" must be a positive integer"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

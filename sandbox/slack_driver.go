@@ -71,6 +71,21 @@ func (s *Slack) userLocked(userID string) (*SlackUser, error) {
 	return u, nil
 }
 
+// interactionPayloadLocked is what every interaction payload of type typ
+// from user u carries: type, user, team, api_app_id, the verification
+// token and the enterprise fields; callers add the rest.
+func (s *Slack) interactionPayloadLocked(typ string, u *SlackUser) map[string]any {
+	return map[string]any{ //nolint:gosec // G101: the fake's fixed verification token, not a credential
+		"type":                  typ,
+		"user":                  s.userObjLocked(u),
+		"api_app_id":            s.opts.AppID,
+		"token":                 "sandbox-verification-token",
+		"team":                  s.teamObj(),
+		"enterprise":            nil,
+		"is_enterprise_install": false,
+	}
+}
+
 // userObjLocked is an interaction payload's user object, encoded once per
 // user (slackEncoded: spliced into payloads as it is).
 func (s *Slack) userObjLocked(u *SlackUser) slackEncoded {
@@ -212,16 +227,8 @@ func (s *Slack) blockActionPayloadLocked(userID string, a BlockActionSpec) (map[
 	if err != nil {
 		return nil, err
 	}
-	payload := map[string]any{ //nolint:gosec // G101: the fake's fixed verification token, not a credential
-		"type":                  "block_actions",
-		"user":                  s.userObjLocked(u),
-		"api_app_id":            s.opts.AppID,
-		"token":                 "sandbox-verification-token",
-		"team":                  s.teamObj(),
-		"enterprise":            nil,
-		"is_enterprise_install": false,
-		"trigger_id":            s.issueTriggerLocked(userID),
-	}
+	payload := s.interactionPayloadLocked("block_actions", u)
+	payload["trigger_id"] = s.issueTriggerLocked(userID)
 	blocks, message, err := s.surfaceLocked(payload, userID, slackSurface{Home: a.Home, ViewID: a.ViewID, ChannelID: a.ChannelID, MessageTS: a.MessageTS}, "act on")
 	if err != nil {
 		return nil, fmt.Errorf("slack fake: block action: %w", err)
@@ -286,18 +293,10 @@ func (s *Slack) ViewSubmission(ctx context.Context, userID, viewID, callbackID, 
 		}
 	}
 	view["state"] = map[string]any{"values": state}
-	payload := map[string]any{ //nolint:gosec // G101: the fake's fixed verification token, not a credential
-		"type":                  "view_submission",
-		"team":                  s.teamObj(),
-		"user":                  s.userObjLocked(u),
-		"api_app_id":            s.opts.AppID,
-		"token":                 "sandbox-verification-token",
-		"trigger_id":            s.issueTriggerLocked(userID),
-		"view":                  view,
-		"response_urls":         []any{},
-		"is_enterprise_install": false,
-		"enterprise":            nil,
-	}
+	payload := s.interactionPayloadLocked("view_submission", u)
+	payload["trigger_id"] = s.issueTriggerLocked(userID)
+	payload["view"] = view
+	payload["response_urls"] = []any{}
 	s.mu.Unlock()
 	ack, err := s.SendEnvelope(ctx, "interactive", payload, true)
 	if err != nil {

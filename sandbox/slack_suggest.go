@@ -117,17 +117,8 @@ func (s *Slack) suggestPayloadLocked(userID string, spec SuggestSpec) (map[strin
 	if err != nil {
 		return nil, nil, err
 	}
-	payload := map[string]any{ //nolint:gosec // G101: the fake's fixed verification token, not a credential
-		"type":                  "block_suggestion",
-		"user":                  s.userObjLocked(u),
-		"api_app_id":            s.opts.AppID,
-		"token":                 "sandbox-verification-token",
-		"team":                  s.teamObj(),
-		"enterprise":            nil,
-		"is_enterprise_install": false,
-		"action_id":             spec.ActionID,
-		"value":                 spec.Query,
-	}
+	payload := s.interactionPayloadLocked("block_suggestion", u)
+	payload["action_id"], payload["value"] = spec.ActionID, spec.Query
 	blocks, _, err := s.surfaceLocked(payload, userID, slackSurface{Home: spec.Home, ViewID: spec.ViewID, ChannelID: spec.ChannelID, MessageTS: spec.MessageTS}, "type in")
 	if err != nil {
 		return nil, nil, fmt.Errorf("slack fake: suggestion: %w", err)

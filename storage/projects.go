@@ -63,19 +63,8 @@ type PickerEntry struct {
 	// person: the only entries tally draws a picker for.
 	Open bool
 	// Day is the entry's local date (zero unless Open): the week its
-	// suggestion is computed in (PickerLeaders).
+	// suggestion is computed in (PickerLeadersFor).
 	Day time.Time
-}
-
-// PickerEntry answers, in one round trip, whether entryID is an open
-// (live, unallocated) entry of the Slack user, together with the catalog
-// version. An unknown user or entry is not an error: Open is false.
-func (db *DB) PickerEntry(ctx context.Context, slackUserID string, entryID int64) (PickerEntry, error) {
-	out, err := db.PickerEntries(ctx, []PickerKey{{SlackUserID: slackUserID, EntryID: entryID}})
-	if err != nil {
-		return PickerEntry{}, err
-	}
-	return out[0], nil
 }
 
 // PickerKey names one picker: the entry's and the Slack user typing in it.
@@ -84,8 +73,10 @@ type PickerKey struct {
 	EntryID     int64
 }
 
-// PickerEntries is PickerEntry for many pickers in one statement: the
-// answers are in the order of keys, all read at one catalog version.
+// PickerEntries answers, in one statement for many pickers, whether each
+// key's entry is an open (live, unallocated) entry of its Slack user,
+// together with the catalog version: in the order of keys, all read at one
+// catalog version. An unknown user or entry is not an error: Open is false.
 func (db *DB) PickerEntries(ctx context.Context, keys []PickerKey) ([]PickerEntry, error) {
 	if len(keys) == 0 {
 		return nil, nil
@@ -178,17 +169,6 @@ type LeaderKey struct {
 	EmployeeID int64
 	EntryID    int64
 	Day        time.Time
-}
-
-// PickerLeaders returns the suggestion for entryID of the employee (on
-// day, its PickerEntry.Day) and the employee's recent projects, at most
-// recent of them: PickerLeadersFor of one key.
-func (db *DB) PickerLeaders(ctx context.Context, employeeID, entryID int64, day time.Time, recent int, active ActiveCatalog) (PickerLeaders, error) {
-	out, err := db.PickerLeadersFor(ctx, []LeaderKey{{EmployeeID: employeeID, EntryID: entryID, Day: day}}, recent, active)
-	if err != nil {
-		return PickerLeaders{}, err
-	}
-	return out[0], nil
 }
 
 // PickerLeadersFor returns, in one round trip, what the empty searches of

@@ -29,7 +29,7 @@ func TestProjectCatalogVersion(t *testing.T) {
 	if err != nil || after.Version <= before.Version || len(after.Projects) != 1 || after.Projects[0].ID != 1 {
 		t.Fatalf("after archiving: %+v (before v%d) %v", after, before.Version, err)
 	}
-	pe, err := db.PickerEntry(ctx, "UNOBODY", 1)
+	pe, err := pickerEntry(ctx, db, "UNOBODY", 1)
 	if err != nil || pe.CatalogVersion != after.Version || pe.Open || pe.EmployeeID != 0 {
 		t.Fatalf("picker entry of nobody: %+v %v", pe, err)
 	}
@@ -94,7 +94,7 @@ func TestPickerEntry(t *testing.T) {
 		entry int64
 		open  bool
 	}{{"UADA", 10, true}, {"UADA", 11, false}, {"UBOB", 10, false}, {"UADA", 99, false}} {
-		pe, err := db.PickerEntry(ctx, tc.user, tc.entry)
+		pe, err := pickerEntry(ctx, db, tc.user, tc.entry)
 		if err != nil || pe.Open != tc.open {
 			t.Errorf("%s entry %d: %+v %v, want open %v", tc.user, tc.entry, pe, err, tc.open)
 		}
@@ -215,7 +215,7 @@ func TestPickerLeaders(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := db.PickerLeaders(ctx, ids[0], id, day, 10, active)
+		got, err := pickerLeaders(ctx, db, ids[0], id, day, 10, active)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func TestPickerLeaders(t *testing.T) {
 	keys = append(keys, storage.LeaderKey{EmployeeID: ids[0], EntryID: 1000, Day: suggestWeek.Start.AddDate(0, 0, -7)},
 		storage.LeaderKey{EmployeeID: ids[1], EntryID: keys[0].EntryID, Day: keys[0].Day}) // not theirs
 	for _, k := range keys[len(each):] {
-		l, err := db.PickerLeaders(ctx, k.EmployeeID, k.EntryID, k.Day, 10, active)
+		l, err := pickerLeaders(ctx, db, k.EmployeeID, k.EntryID, k.Day, 10, active)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,10 +258,28 @@ func TestPickerLeaders(t *testing.T) {
 		t.Errorf("asked together:\n%+v\nasked one by one:\n%+v", together, each)
 	}
 	// An entry that is not the person's open one gets no suggestion.
-	if l, err := db.PickerLeaders(ctx, ids[1], 1000+int64(len(entries))-1, suggestWeek.Start, 10, active); err != nil || l.Suggestion.Offered() {
+	if l, err := pickerLeaders(ctx, db, ids[1], 1000+int64(len(entries))-1, suggestWeek.Start, 10, active); err != nil || l.Suggestion.Offered() {
 		t.Errorf("someone else's entry: %+v %v", l, err)
 	}
-	if l, err := db.PickerLeaders(ctx, ids[0], 1000, suggestWeek.Start, 1, active); err != nil || len(l.Recent) != 1 {
+	if l, err := pickerLeaders(ctx, db, ids[0], 1000, suggestWeek.Start, 1, active); err != nil || len(l.Recent) != 1 {
 		t.Errorf("recent limit 1: %+v %v", l, err)
 	}
+}
+
+// pickerEntry is PickerEntries of one key.
+func pickerEntry(ctx context.Context, db *storage.DB, slackUserID string, entryID int64) (storage.PickerEntry, error) {
+	out, err := db.PickerEntries(ctx, []storage.PickerKey{{SlackUserID: slackUserID, EntryID: entryID}})
+	if err != nil {
+		return storage.PickerEntry{}, err
+	}
+	return out[0], nil
+}
+
+// pickerLeaders is PickerLeadersFor of one key.
+func pickerLeaders(ctx context.Context, db *storage.DB, employeeID, entryID int64, day time.Time, recent int, active storage.ActiveCatalog) (storage.PickerLeaders, error) {
+	out, err := db.PickerLeadersFor(ctx, []storage.LeaderKey{{EmployeeID: employeeID, EntryID: entryID, Day: day}}, recent, active)
+	if err != nil {
+		return storage.PickerLeaders{}, err
+	}
+	return out[0], nil
 }
